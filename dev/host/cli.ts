@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startAzurite, type Azurite } from './azurite';
+import { startLocalHost } from './host';
+import { applyLocalSettings } from './settings';
+
+/**
+ * `npm start`: the local development host. Applies local.settings.json (created from the example on
+ * first start), starts Azurite when the app uses development storage, loads the app and serves it.
+ * Ctrl-C (SIGINT) or SIGTERM stops everything it started.
+ *
+ * Flags: `--port N` (default `Host.LocalHttpPort` or 7071; 0 = any free port), `--in-memory`
+ * (Azurite keeps no data on disk), `--no-azurite` (use the storage the settings name).
+ * Dev-only setting: `LOCAL_HOST_QUEUE_LEASE_SECONDS` shortens the queue lease (default 600) for tests.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'in-memory': { type: 'boolean', default: false },
+      'no-azurite': { type: 'boolean', default: false },
+      'app-dir': { type: 'string' },
+    },
+  });
+  const appDir = resolve(values['app-dir'] ?? process.cwd());
+  const settings = applyLocalSettings(appDir);
+  let azurite: Azurite | undefined;
+  const devStorage = /^UseDevelopmentStorage=true$/i.test(process.env.AzureWebJobsStorage ?? '');
+  if (devStorage && !values['no-azurite']) {
+    azurite = await startAzurite({ inMemory: values['in-memory'], location: resolve(appDir, '.azurite') });
+    console.log(`Azurite: blob http://127.0.0.1:${azurite.blobPort}, queue http://127.0.0.1:${azurite.queuePort}${values['in-memory'] ? ' (in memory)' : ' (data in .azurite/)'}`);
+  }
+  const lease = Number(process.env.LOCAL_HOST_QUEUE_LEASE_SECONDS);
+  let host;
+  try {
+    host = await startLocalHost({
+      appDir,
+      port: values.port !== undefined ? Number(values.port) : (settings.Host.LocalHttpPort ?? 7071),
+      hostSettings: settings.Host,
+      ...(lease > 0 ? { queueLeaseMs: lease * 1000 } : {}),
+    });
+  } catch (err) {
+    await azurite?.stop();
+    throw err;
+  }
+  console.log('Functions:');
+  for (const r of host.http.routes) console.log(`  ${r.name}: [${r.methods.join(',')}] http://localhost:${host.port}${r.route}`);
+  for (const f of host.functions.filter((n) => !host.http.routes.some((r) => r.name === n))) console.log(`  ${f}: queueTrigger`);
+  console.log(`Local host listening on http://127.0.0.1:${host.port}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping...`);
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await host.close().catch((e: unknown) => console.error(e));
+    await azurite?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`Local host failed to start: ${(err as Error)?.message ?? String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+import { QueueServiceClient } from '@azure/storage-queue';
+import { readHostJson } from './hostJson';
+import { startHttpHost, type HttpHost } from './httpHost';
+import { loadApp } from './loadApp';
+import { startQueueListener, type QueueListener } from './queueListener';
+import { resolveBindingExpression, type LocalHostSettings } from './settings';
+import type { RpcLogLevel } from './coreApi';
+
+/** Options for {@link startLocalHost}. */
+export interface LocalHostOptions {
+  appDir: string;
+  /** HTTP port (0 = any free port). */
+  port: number;
+  hostSettings?: LocalHostSettings;
+  /** Queue message lease in ms (default 10 minutes, as the Storage Queues extension). */
+  queueLeaseMs?: number;
+  log?: (line: string) => void;
+}
+
+/** A running local Functions host. */
+export interface LocalHost {
+  port: number;
+  http: HttpHost;
+  functions: string[];
+  /** Stops HTTP and queue listeners (waiting for running invocations), then runs `appTerminate` hooks. */
+  close(): Promise<void>;
+}
+
+const levels: Partial<Record<RpcLogLevel, string>> = { warning: 'WARN', error: 'ERROR', critical: 'CRIT', debug: 'DEBUG', trace: 'TRACE' };
+
+/**
+ * Starts the app in this process: loads it as the Node.js worker does, serves its HTTP triggers and
+ * polls the queues of its queue triggers with host.json settings. Environment variables must
+ * already hold the app settings (see `applyLocalSettings`).
+ * @throws when the app fails to load or a trigger type is not supported locally
+ */
+export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const hostJson = readHostJson(opts.appDir);
+  const app = await loadApp(opts.appDir, (level, _category, message, fn) => {
+    if (level === 'debug' || level === 'trace') return;
+    log(`${new Date().toISOString()} ${levels[level] ?? 'INFO'}${fn ? ` [${fn}]` : ''} ${message}`);
+  });
+  const listeners: QueueListener[] = [];
+  for (const reg of app.core.registrations.values()) {
+    const type = reg.trigger.type?.toLowerCase();
+    if (type === 'httptrigger') continue;
+    if (type !== 'queuetrigger') throw new Error(`Trigger type '${reg.trigger.type}' of '${reg.metadata.name}' is not supported by the local host.`);
+    const connectionName = String(reg.trigger.connection ?? 'AzureWebJobsStorage');
+    const connection = process.env[connectionName];
+    if (!connection) throw new Error(`Setting '${connectionName}' (connection of '${reg.metadata.name}') is not set.`);
+    const service = QueueServiceClient.fromConnectionString(connection);
+    const queueName = resolveBindingExpression(String(reg.trigger.queueName));
+    const queue = service.getQueueClient(queueName);
+    await queue.createIfNotExists();
+    listeners.push(
+      startQueueListener({
+        core: app.core,
+        reg,
+        queue,
+        poisonQueue: service.getQueueClient(`${queueName}-poison`),
+        options: hostJson.queues,
+        ...(opts.queueLeaseMs ? { leaseMs: opts.queueLeaseMs } : {}),
+        log: (m) => log(`${new Date().toISOString()} WARN [${reg.metadata.name}] ${m}`),
+      }),
+    );
+  }
+  const http = await startHttpHost({
+    core: app.core,
+    ...(app.capabilities.HttpUri ? { httpUri: app.capabilities.HttpUri } : {}),
+    routePrefix: hostJson.routePrefix,
+    port: opts.port,
+    cors: opts.hostSettings ?? {},
+    log,
+  });
+  return {
+    port: http.port,
+    http,
+    functions: [...app.core.registrations.keys()],
+    async close() {
+      await http.close();
+      await Promise.all(listeners.map((l) => l.stop()));
+      await app.core.runHooks('appTerminate', { hookData: {}, appHookData: app.core.appHookData });
+    },
+  };
+}

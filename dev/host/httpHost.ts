@@ -1,0 +1,220 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CoreApi, Registration, RpcHttpData, RpcTypedData } from './coreApi';
+import { compareRoutes, compileRoute, matchRoute, type CompiledRoute } from './routes';
+import type { LocalHostSettings } from './settings';
+
+interface HttpFunction {
+  reg: Registration;
+  route: CompiledRoute;
+  methods: Set<string>;
+}
+
+/** Options of the local HTTP server. */
+export interface HttpHostOptions {
+  core: CoreApi;
+  /** `HttpUri` capability of the programming model: set when the app enabled HTTP streams. */
+  httpUri?: string;
+  routePrefix: string;
+  /** Port to listen on (0 = any free port). */
+  port: number;
+  host?: string;
+  cors: Pick<LocalHostSettings, 'CORS' | 'CORSCredentials'>;
+  log: (message: string) => void;
+}
+
+/** A running local HTTP server. */
+export interface HttpHost {
+  port: number;
+  routes: { name: string; methods: string[]; route: string }[];
+  close(): Promise<void>;
+}
+
+/** Request headers as one string per name (repeated headers joined with ", "). */
+function flatHeaders(req: http.IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/**
+ * CORS the way `func start` applies local.settings.json `Host.CORS`: allowed origins get
+ * `Access-Control-Allow-Origin`, and preflight requests (`OPTIONS` with
+ * `Access-Control-Request-Method`) are answered 204 without invoking a function.
+ * @returns true when the request was a preflight and has been answered
+ */
+function applyCors(req: http.IncomingMessage, res: http.ServerResponse, cors: HttpHostOptions['cors']): boolean {
+  const origin = req.headers.origin;
+  if (!origin || !cors.CORS) return false;
+  const allowed = cors.CORS.split(',').map((s) => s.trim()).filter(Boolean);
+  const any = allowed.includes('*');
+  if (!any && !allowed.includes(origin)) return false;
+  res.setHeader('Access-Control-Allow-Origin', any && !cors.CORSCredentials ? '*' : origin);
+  if (!any || cors.CORSCredentials) res.setHeader('Vary', 'Origin');
+  if (cors.CORSCredentials) res.setHeader('Access-Control-Allow-Credentials', 'true');
+  const requestedMethod = req.headers['access-control-request-method'];
+  if (req.method === 'OPTIONS' && requestedMethod) {
+    res.setHeader('Access-Control-Allow-Methods', requestedMethod);
+    const requestedHeaders = req.headers['access-control-request-headers'];
+    if (requestedHeaders) res.setHeader('Access-Control-Allow-Headers', requestedHeaders);
+    res.setHeader('Access-Control-Max-Age', '600');
+    res.writeHead(204).end();
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Serves the app's HTTP triggers: route templates under the route prefix, methods, and invocation
+ * through the registered programming model. With HTTP streams on (`HttpUri`), the request is
+ * forwarded to the library's proxy with `x-ms-invocation-id`, as the Functions host does, and the
+ * library writes the response; otherwise the request travels as RPC `http` typed data.
+ * A function that throws yields an empty 500, like the host.
+ */
+export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
+  const functions: HttpFunction[] = [];
+  for (const reg of opts.core.registrations.values()) {
+    if (reg.trigger.type?.toLowerCase() !== 'httptrigger') continue;
+    const template = String(reg.trigger.route ?? reg.metadata.name);
+    const methods = ((reg.trigger.methods as string[] | undefined) ?? ['GET', 'POST']).map((m) => m.toUpperCase());
+    functions.push({ reg, route: compileRoute(template), methods: new Set(methods) });
+  }
+  functions.sort((a, b) => compareRoutes(a.route, b.route));
+  const prefix = opts.routePrefix ? `/${opts.routePrefix}` : '';
+
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      opts.log(`HTTP host error: ${(err as Error)?.message ?? String(err)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (applyCors(req, res, opts.cors)) return;
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = url.pathname;
+    if (prefix && path !== prefix && !path.startsWith(`${prefix}/`)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const rest = path.slice(prefix.length);
+    let target: { fn: HttpFunction; params: Record<string, string> } | undefined;
+    for (const fn of functions) {
+      if (!fn.methods.has(method)) continue;
+      const params = matchRoute(fn.route, rest);
+      if (params) {
+        target = { fn, params };
+        break;
+      }
+    }
+    if (!target) {
+      req.resume();
+      res.writeHead(404).end();
+      return;
+    }
+    if (opts.httpUri) await invokeStreaming(target.fn, target.params, req, res, url);
+    else await invokeBuffered(target.fn, target.params, req, res, url);
+  }
+
+  function metadataFor(req: http.IncomingMessage, params: Record<string, string>, url: URL): Record<string, RpcTypedData> {
+    const md: Record<string, RpcTypedData> = {
+      Headers: { json: JSON.stringify(flatHeaders(req)) },
+      Query: { json: JSON.stringify(Object.fromEntries(url.searchParams)) },
+    };
+    for (const [k, v] of Object.entries(params)) md[k] = { string: v };
+    return md;
+  }
+
+  async function invokeStreaming(fn: HttpFunction, params: Record<string, string>, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    const invocationId = crypto.randomUUID();
+    // The library matches the proxied request to the invocation through x-ms-invocation-id; the
+    // invocation model is created first so that its id is the one we forward.
+    const core = opts.core;
+    const model = core.programmingModel;
+    if (!model) throw new Error('No programming model');
+    const proxyUrl = new URL(req.url ?? '/', opts.httpUri);
+    const proxyReq = http.request(proxyUrl, {
+      method: req.method,
+      headers: {
+        ...req.headers,
+        'x-ms-invocation-id': invocationId,
+        'x-forwarded-host': req.headers.host ?? url.host,
+        'x-forwarded-proto': 'http',
+      },
+    });
+    const proxied = new Promise<http.IncomingMessage>((resolve, reject) => {
+      proxyReq.on('response', resolve);
+      proxyReq.on('error', reject);
+    });
+    req.pipe(proxyReq);
+    req.on('aborted', () => proxyReq.destroy());
+    try {
+      await core.invokeWithId(fn.reg, invocationId, [{ name: fn.reg.triggerName, data: {} }], metadataFor(req, params, url), traceParentOf(req));
+    } catch (err) {
+      proxyReq.destroy();
+      proxied.catch(() => undefined);
+      core.logSink('error', 'system', `Executed '${fn.reg.metadata.name}' (Failed): ${(err as Error)?.stack ?? String(err)}`, fn.reg.metadata.name);
+      if (!res.headersSent) res.writeHead(500).end();
+      return;
+    }
+    const proxyRes = await proxied;
+    const headers = { ...proxyRes.headers };
+    delete headers['x-ms-invocation-id'];
+    res.writeHead(proxyRes.statusCode ?? 500, headers);
+    proxyRes.pipe(res);
+    await new Promise<void>((resolve) => res.on('close', resolve));
+  }
+
+  async function invokeBuffered(fn: HttpFunction, params: Record<string, string>, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const httpData: RpcHttpData = {
+      method: req.method ?? 'GET',
+      url: url.toString(),
+      headers: flatHeaders(req),
+      query: Object.fromEntries(url.searchParams),
+      params,
+      body: body.length ? { bytes: body } : null,
+    };
+    let response;
+    try {
+      response = await opts.core.invokeWithId(fn.reg, crypto.randomUUID(), [{ name: fn.reg.triggerName, data: { http: httpData } }], metadataFor(req, params, url), traceParentOf(req));
+    } catch (err) {
+      opts.core.logSink('error', 'system', `Executed '${fn.reg.metadata.name}' (Failed): ${(err as Error)?.stack ?? String(err)}`, fn.reg.metadata.name);
+      res.writeHead(500).end();
+      return;
+    }
+    const out = response.returnValue?.http ?? response.outputData?.find((o) => o.data?.http)?.data?.http;
+    if (!out) {
+      res.writeHead(204).end();
+      return;
+    }
+    res.writeHead(Number(out.statusCode ?? 200), out.headers ?? {});
+    const b = out.body;
+    res.end(b?.bytes ? Buffer.from(b.bytes) : (b?.string ?? undefined));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    routes: functions.map((f) => ({ name: f.reg.metadata.name, methods: [...f.methods], route: `${prefix}/${f.route.template}` })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The caller's W3C `traceparent`, when well-formed. */
+function traceParentOf(req: http.IncomingMessage): string | undefined {
+  const tp = req.headers.traceparent;
+  return typeof tp === 'string' && /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(tp) ? tp : undefined;
+}

@@ -1,0 +1,149 @@
+import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
+import type { CoreApi, Registration, RpcTypedData } from './coreApi';
+import type { QueueOptions } from './hostJson';
+
+/** Lease taken on each received message, renewed at half-time while the function runs (ms). */
+export const defaultLeaseMs = 10 * 60 * 1000;
+
+/** Options of one queue listener. */
+export interface QueueListenerOptions {
+  core: CoreApi;
+  reg: Registration;
+  queue: QueueClient;
+  poisonQueue: QueueClient;
+  options: QueueOptions;
+  /** Visibility lease of a received message (default 10 minutes, as the extension). */
+  leaseMs?: number;
+  log: (message: string) => void;
+}
+
+/** A running listener. */
+export interface QueueListener {
+  /** Stops polling and waits for the running invocations to finish. */
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Polls a queue for a queue-triggered function as the Storage Queues extension does
+ * (azure-sdk-for-net `QueueListener`/`QueueProcessor`):
+ * - receives up to `batchSize` messages with a 10-minute lease, and fetches the next batch once no
+ *   more than `newBatchThreshold` are still running;
+ * - polls again right after a hit, else backs off exponentially with jitter up to `maxPollingInterval`;
+ * - decodes base64 strictly (`messageEncoding: base64`); an undecodable message goes straight to
+ *   `<queue>-poison`;
+ * - passes trigger metadata (`DequeueCount`, `Id`, `InsertionTime`, `ExpirationTime`,
+ *   `NextVisibleTime`, `PopReceipt`), renews the lease at half-time while the function runs;
+ * - deletes on success; on failure releases the message with `visibilityTimeout`, and once
+ *   `dequeueCount >= maxDequeueCount` copies it to `<queue>-poison` then deletes it; a message
+ *   already over `maxDequeueCount` when received is poisoned without running the function.
+ */
+export function startQueueListener(opts: QueueListenerOptions): QueueListener {
+  const { options: o, queue, poisonQueue, log } = opts;
+  const leaseMs = opts.leaseMs ?? defaultLeaseMs;
+  const stopping = new AbortController();
+  const running = new Set<Promise<void>>();
+  const name = opts.reg.metadata.name;
+
+  async function poison(msg: DequeuedMessageItem, popReceipt: string, reason: string): Promise<void> {
+    await poisonQueue.createIfNotExists();
+    await poisonQueue.sendMessage(msg.messageText);
+    await queue.deleteMessage(msg.messageId, popReceipt);
+    log(`Message ${msg.messageId} moved to ${poisonQueue.name} (${reason}).`);
+  }
+
+  async function process(msg: DequeuedMessageItem): Promise<void> {
+    let popReceipt = msg.popReceipt;
+    let nextVisibleOn = msg.nextVisibleOn;
+    if (msg.dequeueCount > o.maxDequeueCount) return poison(msg, popReceipt, `dequeue count ${msg.dequeueCount} over ${o.maxDequeueCount}`);
+    let text = msg.messageText;
+    if (o.messageEncoding === 'base64') {
+      if (!base64Pattern.test(text)) return poison(msg, popReceipt, 'body is not valid base64');
+      text = Buffer.from(text, 'base64').toString('utf8');
+    }
+    const renew = setInterval(() => {
+      queue
+        .updateMessage(msg.messageId, popReceipt, undefined, Math.ceil(leaseMs / 1000))
+        .then((r) => {
+          popReceipt = r.popReceipt ?? popReceipt;
+          nextVisibleOn = r.nextVisibleOn ?? nextVisibleOn;
+        })
+        .catch((err: unknown) => log(`Lease renewal of ${msg.messageId} failed: ${(err as Error).message}`));
+    }, leaseMs / 2);
+    const md = (v: unknown): RpcTypedData => ({ json: JSON.stringify(v) });
+    const triggerMetadata: Record<string, RpcTypedData> = {
+      DequeueCount: md(msg.dequeueCount),
+      Id: md(msg.messageId),
+      InsertionTime: md(msg.insertedOn.toISOString()),
+      ExpirationTime: md(msg.expiresOn.toISOString()),
+      NextVisibleTime: md(nextVisibleOn.toISOString()),
+      PopReceipt: md(popReceipt),
+    };
+    let failed: unknown;
+    try {
+      await opts.core.invokeWithId(opts.reg, crypto.randomUUID(), [{ name: opts.reg.triggerName, data: { string: text } }], triggerMetadata);
+    } catch (err) {
+      failed = err ?? new Error('Function failed');
+    } finally {
+      clearInterval(renew);
+    }
+    if (failed === undefined) {
+      await queue.deleteMessage(msg.messageId, popReceipt);
+      return;
+    }
+    log(`Executed '${name}' (Failed, delivery ${msg.dequeueCount}/${o.maxDequeueCount}): ${(failed as Error)?.message ?? String(failed)}`);
+    if (msg.dequeueCount >= o.maxDequeueCount) return poison(msg, popReceipt, `failed ${msg.dequeueCount} times`);
+    await queue.updateMessage(msg.messageId, popReceipt, undefined, Math.floor(o.visibilityTimeoutMs / 1000));
+  }
+
+  const loop = async () => {
+    let delayMs = 100;
+    const capacity = o.batchSize + o.newBatchThreshold;
+    while (!stopping.signal.aborted) {
+      if (running.size > o.newBatchThreshold) {
+        await Promise.race([...running, sleep(o.maxPollingIntervalMs, stopping.signal)]);
+        continue;
+      }
+      let messages: DequeuedMessageItem[] = [];
+      try {
+        const res = await queue.receiveMessages({
+          numberOfMessages: Math.min(32, o.batchSize, capacity - running.size),
+          visibilityTimeout: Math.ceil(leaseMs / 1000),
+        });
+        messages = res.receivedMessageItems;
+      } catch (err) {
+        const status = (err as { statusCode?: number }).statusCode;
+        if (status === 404) await queue.createIfNotExists().catch(() => undefined);
+        else log(`Polling ${queue.name} failed: ${(err as Error).message}`);
+      }
+      for (const msg of messages) {
+        const p = process(msg)
+          .catch((err: unknown) => log(`Handling message ${msg.messageId} failed: ${(err as Error).message}`))
+          .finally(() => running.delete(p));
+        running.add(p);
+      }
+      if (messages.length > 0) {
+        delayMs = 100;
+        continue;
+      }
+      await sleep(delayMs * (0.8 + Math.random() * 0.4), stopping.signal);
+      delayMs = Math.min(o.maxPollingIntervalMs, delayMs * 2);
+    }
+  };
+  const done = loop();
+  return {
+    async stop() {
+      stopping.abort();
+      await done;
+      await Promise.allSettled([...running]);
+    },
+  };
+}

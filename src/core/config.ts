@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/**
+ * The one typed configuration module: every setting the app reads is declared here, with its
+ * default, and nowhere else. Settings come from environment variables (App Settings in Azure,
+ * `local.settings.json` `Values` locally).
+ *
+ * Storage connection: the same `AzureWebJobsStorage` setting drives the trigger bindings and the
+ * app's own SDK clients. Either a connection string (`UseDevelopmentStorage=true` or an Azurite /
+ * account-key string) or the identity-based form (`AzureWebJobsStorage__blobServiceUri`,
+ * `__queueServiceUri`, `__credential=managedidentity`, `__clientId`), as described in
+ * https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity
+ */
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Names and defaults of every setting, as they appear in App Settings and `local.settings.json`. */
+export const settingsSchema = z.object({
+  AzureWebJobsStorage: z.string().min(1).optional(),
+  AzureWebJobsStorage__blobServiceUri: z.url().optional(),
+  AzureWebJobsStorage__queueServiceUri: z.url().optional(),
+  AzureWebJobsStorage__credential: z.literal('managedidentity').optional(),
+  AzureWebJobsStorage__clientId: z.string().min(1).optional(),
+  /** Queue the submit function writes to and the processor is triggered by. */
+  JOBS_QUEUE_NAME: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/).default('jobs'),
+  /** Blob container holding status documents, inputs (claim checks) and results. */
+  JOBS_CONTAINER_NAME: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/).default('jobs'),
+  /** Largest accepted request body, in bytes (default 100 MiB). Enforced while streaming. */
+  JOBS_MAX_INPUT_BYTES: int(1, 5 * 1024 ** 4).default(100 * 1024 * 1024),
+  /** Lifetime of a result SAS URL, in seconds (default 600 = 10 minutes). */
+  JOBS_RESULT_SAS_TTL_SECONDS: int(60, 7 * 24 * 3600).default(600),
+  /** `Retry-After` for pending jobs, in whole seconds (default 2). */
+  JOBS_RETRY_AFTER_SECONDS: int(1, 3600).default(2),
+  /** Upper bound of any `Retry-After` the app sends, in seconds (default 30). */
+  JOBS_MAX_RETRY_AFTER_SECONDS: int(1, 3600).default(30),
+  /** Minimum interval between two progress writes of a running job, in ms (default 1000). */
+  JOBS_PROGRESS_INTERVAL_MS: int(100, 60_000).default(1000),
+  /** Public origin (scheme://host[:port]) used in `Location` and management URLs, e.g. behind a gateway. */
+  JOBS_PUBLIC_BASE_URL: z.url().optional(),
+  /** Whether `X-Forwarded-Host` / `X-Forwarded-Proto` from a trusted proxy may build URLs (default false). */
+  JOBS_TRUST_FORWARDED_HEADERS: boolean.default(false),
+  /** Days a job, its input and its result are kept (default 7). */
+  JOBS_RETENTION_DAYS: int(1, 365).default(7),
+});
+
+/** Parsed settings, keyed by their setting name. */
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Every setting name the app reads (used by consistency tests against Bicep and local settings). */
+export const settingNames = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+
+/** How the app reaches Azure Storage. */
+export type StorageConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; blobServiceUri: string; queueServiceUri: string; clientId?: string };
+
+/** The app's configuration, derived from {@link Settings}. All durations carry their unit in the name. */
+export interface AppConfig {
+  storage: StorageConnection;
+  queueName: string;
+  /** `<queueName>-poison`, the queue the trigger moves failing messages to. */
+  poisonQueueName: string;
+  containerName: string;
+  maxInputBytes: number;
+  resultSasTtlSeconds: number;
+  retryAfterSeconds: number;
+  maxRetryAfterSeconds: number;
+  progressIntervalMs: number;
+  publicBaseUrl?: string;
+  trustForwardedHeaders: boolean;
+  retentionDays: number;
+}
+
+/** Raised when settings are missing or invalid; its message names the settings, never their values. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+/**
+ * Reads and validates the configuration.
+ * @param env the variables to read (default `process.env`)
+ * @throws ConfigurationError naming each invalid setting (values are never echoed: they may be secrets)
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const present = Object.fromEntries(
+    settingNames.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]),
+  );
+  const parsed = settingsSchema.safeParse(present);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigurationError(`Invalid settings: ${names.join('; ')}`);
+  }
+  const s = parsed.data;
+  let storage: StorageConnection;
+  if (s.AzureWebJobsStorage) {
+    storage = { kind: 'connectionString', connectionString: s.AzureWebJobsStorage };
+  } else if (s.AzureWebJobsStorage__blobServiceUri && s.AzureWebJobsStorage__queueServiceUri) {
+    storage = {
+      kind: 'identity',
+      blobServiceUri: s.AzureWebJobsStorage__blobServiceUri,
+      queueServiceUri: s.AzureWebJobsStorage__queueServiceUri,
+      ...(s.AzureWebJobsStorage__clientId ? { clientId: s.AzureWebJobsStorage__clientId } : {}),
+    };
+  } else {
+    throw new ConfigurationError(
+      'Storage is not configured: set AzureWebJobsStorage, or AzureWebJobsStorage__blobServiceUri and AzureWebJobsStorage__queueServiceUri',
+    );
+  }
+  return {
+    storage,
+    queueName: s.JOBS_QUEUE_NAME,
+    poisonQueueName: `${s.JOBS_QUEUE_NAME}-poison`,
+    containerName: s.JOBS_CONTAINER_NAME,
+    maxInputBytes: s.JOBS_MAX_INPUT_BYTES,
+    resultSasTtlSeconds: s.JOBS_RESULT_SAS_TTL_SECONDS,
+    retryAfterSeconds: s.JOBS_RETRY_AFTER_SECONDS,
+    maxRetryAfterSeconds: Math.max(s.JOBS_MAX_RETRY_AFTER_SECONDS, s.JOBS_RETRY_AFTER_SECONDS),
+    progressIntervalMs: s.JOBS_PROGRESS_INTERVAL_MS,
+    ...(s.JOBS_PUBLIC_BASE_URL ? { publicBaseUrl: s.JOBS_PUBLIC_BASE_URL.replace(/\/+$/, '') } : {}),
+    trustForwardedHeaders: s.JOBS_TRUST_FORWARDED_HEADERS,
+    retentionDays: s.JOBS_RETENTION_DAYS,
+  };
+}

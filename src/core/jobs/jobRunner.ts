@@ -1,0 +1,190 @@
+import type { AppConfig } from '../config';
+import { problem, type ProblemDetails } from '../problem';
+import { ProcessorAbortedError, ProcessorInputError, type ProgressReport } from '../processors/processor';
+import { getProcessor } from '../processors/registry';
+import type { JobStore } from './jobStore';
+import type { JobMessage } from './messageCodec';
+import { isTerminal, type JobRecord } from './model';
+import * as machine from './stateMachine';
+
+/** What one delivery of a job message led to. `skipped`: nothing to do (duplicate, finished or purged job). */
+export type RunOutcome = 'succeeded' | 'failed' | 'canceled' | 'skipped';
+
+/** Minimal logger (the Functions `InvocationContext` fits). */
+export interface RunLog {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+}
+
+/** Signals that the job record vanished (purged) or left Running while the processor ran. */
+class JobGone extends Error {}
+
+/**
+ * Runs a job for one queue message. Idempotent under at-least-once delivery:
+ * - a message for a finished or deleted job is acknowledged without doing anything;
+ * - each attempt writes its result under its own blob name and only the attempt whose conditional
+ *   Running → Succeeded write wins is referenced; a losing attempt deletes its blob;
+ * - a finished job never moves backwards (terminal states are final in the state machine).
+ *
+ * Cancellation: the runner re-reads the record at least every `JOBS_PROGRESS_INTERVAL_MS` (with each
+ * progress write, or on its own when the processor is quiet) and aborts the processor's AbortSignal
+ * when cancel was requested or the job was deleted. The job is Canceled within about one interval
+ * plus the processor's own reaction time.
+ *
+ * @throws the processor's error when processing failed for a reason other than its input: the queue
+ *   retries the message and, after `maxDequeueCount` attempts, moves it to the poison queue.
+ */
+export class JobRunner {
+  constructor(
+    private readonly store: JobStore,
+    private readonly config: Pick<AppConfig, 'progressIntervalMs'>,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async run(message: JobMessage, log: RunLog): Promise<RunOutcome> {
+    const id = message.jobId;
+    const found = await this.store.get(id);
+    if (!found || isTerminal(found.job.status)) {
+      log.info(`Job ${id}: ${found ? found.job.status : 'not found'}; nothing to do.`);
+      return 'skipped';
+    }
+    if (found.job.cancelRequested) return this.finishCanceled(id);
+
+    let started: JobRecord;
+    try {
+      const res = await this.store.update(id, (job) => machine.start(job, this.now()));
+      if (!res) return 'skipped';
+      started = res.job;
+    } catch (err) {
+      if (err instanceof machine.TransitionError) return 'skipped';
+      throw err;
+    }
+
+    const processor = getProcessor(started.type);
+    if (!processor) return this.finishFailed(id, problem(500, `No processor is registered for job type '${started.type}'.`));
+    const options = processor.optionsSchema.safeParse(started.options);
+    if (!options.success) return this.finishFailed(id, problem(422, `Invalid job options: ${options.error.message}`));
+
+    const abort = new AbortController();
+    const monitor = this.monitor(id, abort);
+    try {
+      const result = await processor.run({
+        jobId: id,
+        options: options.data,
+        input: {
+          contentType: started.input.contentType,
+          sizeBytes: started.input.sizeBytes,
+          open: (signal) => this.store.openInput(id, signal),
+        },
+        signal: abort.signal,
+        reportProgress: (report) => monitor.report(report),
+      });
+      await monitor.stop();
+      if (abort.signal.aborted) return this.finishCanceled(id);
+      const ref = await this.store.writeResult(id, started.attempts, result.body, result.contentType);
+      try {
+        const done = await this.store.update(id, (job) => machine.succeed(job, ref, this.now()));
+        if (!done) throw new JobGone();
+        log.info(`Job ${id} succeeded (attempt ${started.attempts}, ${ref.sizeBytes} bytes).`);
+        return 'succeeded';
+      } catch (err) {
+        await this.store.deleteBlob(ref.blobName);
+        if (err instanceof JobGone) return 'skipped';
+        if (err instanceof machine.TransitionError) {
+          if (err.current === 'Running') return this.finishCanceled(id);
+          return 'skipped';
+        }
+        throw err;
+      }
+    } catch (err) {
+      await monitor.stop();
+      if (err instanceof ProcessorAbortedError || abort.signal.aborted) return this.finishCanceled(id);
+      if (err instanceof ProcessorInputError) {
+        return this.finishFailed(id, problem(422, err.message, { ...err.location }));
+      }
+      await this.recordFailure(id, err);
+      throw err;
+    }
+  }
+
+  /** Keeps the last processing error on the record (best effort) for the poison handler. */
+  private async recordFailure(id: string, err: unknown): Promise<void> {
+    const message = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 500);
+    await this.store
+      .update(id, (job) => (job.status === 'Running' ? { ...job, lastError: message, lastUpdatedDateTime: this.now().toISOString() } : job))
+      .catch(() => undefined);
+  }
+
+  /**
+   * Fails a job whose message was moved to the poison queue (called by the poison-queue function).
+   * Idempotent; a job that already finished is left alone.
+   */
+  async failPoisoned(id: string): Promise<RunOutcome> {
+    const found = await this.store.get(id);
+    if (!found || isTerminal(found.job.status)) return 'skipped';
+    const { attempts, lastError } = found.job;
+    return this.finishFailed(
+      id,
+      problem(500, `Processing failed after ${attempts} attempt(s)${lastError ? `: ${lastError}` : ''}.`, { attempts, ...(lastError ? { lastError } : {}) }),
+    );
+  }
+
+  /** Marks a job Canceled (idempotent: a job already finished or deleted is left alone). */
+  private async finishCanceled(id: string): Promise<RunOutcome> {
+    try {
+      await this.store.update(id, (job) => machine.cancel(job, this.now()));
+    } catch (err) {
+      if (!(err instanceof machine.TransitionError)) throw err;
+    }
+    return 'canceled';
+  }
+
+  /** Marks a job Failed with `error` (idempotent like {@link finishCanceled}). */
+  private async finishFailed(id: string, error: ProblemDetails): Promise<RunOutcome> {
+    try {
+      await this.store.update(id, (job) => machine.fail(job, error, this.now()));
+    } catch (err) {
+      if (!(err instanceof machine.TransitionError)) throw err;
+    }
+    return 'failed';
+  }
+
+  /**
+   * Writes progress at most once per interval and, on the same beat, notices cancel requests and
+   * deletions. Writes are serialized; the latest report wins.
+   */
+  private monitor(id: string, abort: AbortController) {
+    let pending: ProgressReport | undefined;
+    let busy: Promise<void> = Promise.resolve();
+    const tick = () => {
+      const report = pending;
+      pending = undefined;
+      busy = busy.then(async () => {
+        if (abort.signal.aborted) return;
+        try {
+          const res = report
+            ? await this.store.update(id, (job) => {
+                if (job.cancelRequested || job.status !== 'Running') throw new JobGone();
+                return machine.recordProgress(job, report, this.now());
+              })
+            : await this.store.get(id);
+          if (!res || res.job.cancelRequested || res.job.status !== 'Running') abort.abort();
+        } catch (err) {
+          if (err instanceof JobGone || err instanceof machine.TransitionError) abort.abort();
+          // Storage hiccups while reporting progress are not fatal: the next beat tries again.
+        }
+      });
+    };
+    const timer = setInterval(tick, this.config.progressIntervalMs);
+    timer.unref();
+    return {
+      report(r: ProgressReport) {
+        pending = r;
+      },
+      async stop() {
+        clearInterval(timer);
+        await busy;
+      },
+    };
+  }
+}

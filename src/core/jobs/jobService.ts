@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { AppConfig } from '../config';
+import { ProblemError } from '../problem';
+import { getProcessor } from '../processors/registry';
+import { isTransientStorageError } from '../storage';
+import type { JobQueue } from './jobQueue';
+import type { JobStore } from './jobStore';
+import type { JobRecord, VersionedJob } from './model';
+import { jobIdSchema } from './model';
+import * as machine from './stateMachine';
+import { z } from 'zod';
+
+/** A submit request as the HTTP layer hands it over. */
+export interface SubmitRequest {
+  type: string;
+  /** Processor options from the query string (reserved status options already removed). */
+  options: Record<string, string>;
+  /** `Content-Type` header, or undefined. */
+  contentType: string | undefined;
+  /** `Content-Length` header in bytes, when the client sent one. */
+  contentLength?: number;
+  body: Readable;
+  correlationId?: string;
+}
+
+/** The media type without parameters, lowercased (`text/csv; charset=utf-8` → `text/csv`). */
+export function essence(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Turns zod issues into the `errors` member of a 400 problem. */
+export function fieldErrors(error: z.ZodError, prefix: string): { path: string; message: string }[] {
+  return error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('.'), message: i.message }));
+}
+
+/** Maps a storage outage or throttling to 503 + Retry-After; passes other errors on. */
+export function unavailable(err: unknown, retryAfterSeconds: number): never {
+  if (isTransientStorageError(err)) {
+    throw new ProblemError(503, 'Storage is temporarily unavailable; retry later.', {}, { 'Retry-After': String(retryAfterSeconds) });
+  }
+  throw err;
+}
+
+/**
+ * The use cases behind the HTTP endpoints: submit, read, cancel, purge. Knows nothing of Azure
+ * Functions; errors are {@link ProblemError}s carrying their HTTP status.
+ */
+export class JobService {
+  constructor(
+    readonly store: JobStore,
+    readonly queue: JobQueue,
+    readonly config: AppConfig,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Validates a job request, stores its input (claim check) and record, then enqueues its message.
+   * Nothing is left half-created: if enqueueing fails the record and input are removed again.
+   * @returns the new job (NotStarted) with its ETag
+   * @throws ProblemError 404 unknown type, 415 wrong media type, 400 invalid options or body
+   *   (with field-level `errors`), 413 body over `JOBS_MAX_INPUT_BYTES`, 503 storage unavailable
+   */
+  async submit(req: SubmitRequest): Promise<VersionedJob> {
+    const processor = getProcessor(req.type);
+    if (!processor) throw new ProblemError(404, `Unknown job type '${req.type}'.`);
+    const mediaType = essence(req.contentType);
+    if (!processor.mediaTypes.includes(mediaType)) {
+      throw new ProblemError(415, `Job type '${req.type}' accepts ${processor.mediaTypes.join(', ')}, not '${mediaType || '(none)'}'.`, {
+        accepted: processor.mediaTypes,
+      });
+    }
+    const options = processor.optionsSchema.safeParse(req.options);
+    if (!options.success) {
+      throw new ProblemError(400, 'Invalid job options.', { errors: fieldErrors(options.error, 'query') });
+    }
+    const max = this.config.maxInputBytes;
+    if (req.contentLength !== undefined && req.contentLength > max) {
+      throw new ProblemError(413, `The request body exceeds the limit of ${max} bytes.`, { maxBytes: max });
+    }
+    if (req.contentLength === 0) throw new ProblemError(400, 'The request body is empty.');
+
+    const id = randomUUID();
+    let body = req.body;
+    if (mediaType === 'application/json' && processor.inputSchema) {
+      body = await this.validateJson(body, processor.inputSchema, max);
+    }
+    const contentType = req.contentType ?? mediaType;
+    let sizeBytes: number;
+    try {
+      sizeBytes = await this.store.uploadInput(id, body, contentType, max);
+    } catch (err) {
+      if (err instanceof ProblemError) throw err;
+      return unavailable(err, this.config.retryAfterSeconds);
+    }
+    if (sizeBytes === 0) {
+      await this.store.purge(id).catch(() => undefined);
+      throw new ProblemError(400, 'The request body is empty.');
+    }
+    const now = this.now().toISOString();
+    const job: JobRecord = {
+      id,
+      type: processor.type,
+      status: 'NotStarted',
+      options: req.options,
+      input: { contentType, sizeBytes },
+      createdDateTime: now,
+      lastUpdatedDateTime: now,
+      percentComplete: 0,
+      progress: {},
+      attempts: 0,
+      ...(req.correlationId ? { correlationId: req.correlationId } : {}),
+    };
+    try {
+      const created = await this.store.create(job);
+      await this.queue.send({ v: 1, jobId: id, type: job.type, ...(req.correlationId ? { correlationId: req.correlationId } : {}) });
+      return created;
+    } catch (err) {
+      await this.store.purge(id).catch(() => undefined);
+      return unavailable(err, this.config.retryAfterSeconds);
+    }
+  }
+
+  private async validateJson(body: Readable, schema: z.ZodType, max: number): Promise<Readable> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > max) throw new ProblemError(413, `The request body exceeds the limit of ${max} bytes.`, { maxBytes: max });
+      chunks.push(chunk as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new ProblemError(400, 'The request body is not valid JSON.');
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw new ProblemError(400, 'Invalid request body.', { errors: fieldErrors(parsed.error, 'body') });
+    return Readable.from([Buffer.from(text, 'utf8')]);
+  }
+
+  /**
+   * Reads a job: one blob read.
+   * @throws ProblemError 404 when the id is malformed, unknown or past retention; 503 when storage is down
+   */
+  async get(id: string): Promise<VersionedJob> {
+    if (!jobIdSchema.safeParse(id).success) throw new ProblemError(404, `No job with id '${id}'.`);
+    let found: VersionedJob | undefined;
+    try {
+      found = await this.store.get(id);
+    } catch (err) {
+      return unavailable(err, this.config.retryAfterSeconds);
+    }
+    if (!found || this.expired(found.job)) throw new ProblemError(404, `No job with id '${id}'.`);
+    return found;
+  }
+
+  /** True when the job is older than the retention period (it reads as 404 until swept). */
+  expired(job: JobRecord): boolean {
+    return this.now().getTime() - Date.parse(job.createdDateTime) > this.config.retentionDays * 24 * 3600 * 1000;
+  }
+
+  /**
+   * Cancels a job: NotStarted → Canceled at once, Running → cancel requested (the worker stops at its
+   * next check).
+   * @throws ProblemError 404 unknown job, 409 already finished, 503 storage unavailable
+   */
+  async cancel(id: string): Promise<VersionedJob> {
+    await this.get(id);
+    try {
+      const updated = await this.store.update(id, (job) => machine.requestCancel(job, this.now()));
+      if (!updated) throw new ProblemError(404, `No job with id '${id}'.`);
+      return updated;
+    } catch (err) {
+      if (err instanceof machine.TransitionError) {
+        throw new ProblemError(409, `The job is already ${err.current}.`, { jobStatus: err.current });
+      }
+      if (err instanceof ProblemError) throw err;
+      return unavailable(err, this.config.retryAfterSeconds);
+    }
+  }
+
+  /**
+   * Deletes a job and everything stored for it, canceling it first when it is still pending.
+   * @throws ProblemError 404 unknown job, 503 storage unavailable
+   */
+  async purge(id: string): Promise<void> {
+    await this.get(id);
+    try {
+      await this.store
+        .update(id, (job) => machine.requestCancel(job, this.now()))
+        .catch((err: unknown) => {
+          if (!(err instanceof machine.TransitionError)) throw err;
+        });
+      await this.store.purge(id);
+    } catch (err) {
+      return unavailable(err, this.config.retryAfterSeconds);
+    }
+  }
+}

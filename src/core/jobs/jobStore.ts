@@ -1,0 +1,181 @@
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { ProblemError } from '../problem';
+import { jobRecordSchema, type JobRecord, type VersionedJob } from './model';
+
+/** Names of the blobs of one job inside the jobs container (all under the `<id>/` prefix). */
+export const blobNames = {
+  /** The job record (status document source). */
+  status: (id: string) => `${id}/status.json`,
+  /** The claim-checked request body. */
+  input: (id: string) => `${id}/input`,
+  /** The result written by one attempt; the record names the one that won. */
+  result: (id: string, attempt: number) => `${id}/result-${attempt}`,
+};
+
+/** Blob upload tuning: 4 MiB blocks, 2 in flight, so memory stays at about 8 MiB per upload. */
+const uploadBufferBytes = 4 * 1024 * 1024;
+const uploadConcurrency = 2;
+
+/** A stale ETag (412) or an existing blob on create (409 on Azurite, 412 on Azure). */
+function isConditionFailure(err: unknown): boolean {
+  const status = (err as { statusCode?: number }).statusCode;
+  return status === 412 || status === 409;
+}
+
+/** Counts bytes passing through and fails with 413 problem details past `maxBytes`. */
+class SizeLimit extends Transform {
+  bytes = 0;
+  constructor(private readonly maxBytes: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) {
+      done(new ProblemError(413, `The request body exceeds the limit of ${this.maxBytes} bytes.`, { maxBytes: this.maxBytes }));
+    } else {
+      done(null, chunk);
+    }
+  }
+}
+
+/**
+ * The job store: job records, inputs and results in one Blob container.
+ *
+ * Ordering rules that keep clients from ever seeing a half-written job:
+ * - the input is uploaded before the record is created, and the record before the message is sent;
+ * - a result is uploaded under an attempt-specific name before the record says Succeeded and names
+ *   it, so a result is reachable only through a Succeeded record;
+ * - every record change is a conditional write on the ETag it was computed from (optimistic
+ *   concurrency, https://learn.microsoft.com/azure/storage/blobs/concurrency-manage).
+ */
+export class JobStore {
+  readonly container: ContainerClient;
+
+  constructor(blobService: BlobServiceClient, containerName: string) {
+    this.container = blobService.getContainerClient(containerName);
+  }
+
+  /** Creates the container if it does not exist (local development; Bicep creates it in Azure). */
+  async ensureContainer(): Promise<void> {
+    await this.container.createIfNotExists();
+  }
+
+  /**
+   * Streams a request body into the job's input blob, enforcing the size limit while streaming.
+   * @returns the stored size in bytes
+   * @throws ProblemError 413 when the body is larger than `maxBytes` (nothing is committed)
+   */
+  async uploadInput(id: string, body: Readable, contentType: string, maxBytes: number): Promise<number> {
+    const limit = new SizeLimit(maxBytes);
+    const blob = this.container.getBlockBlobClient(blobNames.input(id));
+    const counted = body.pipe(limit);
+    body.on('error', (err) => limit.destroy(err));
+    await blob.uploadStream(counted, uploadBufferBytes, uploadConcurrency, {
+      blobHTTPHeaders: { blobContentType: contentType },
+    });
+    return limit.bytes;
+  }
+
+  /** Opens the stored input of a job as a stream. */
+  async openInput(id: string, signal?: AbortSignal): Promise<Readable> {
+    const res = await this.container.getBlobClient(blobNames.input(id)).download(0, undefined, signal ? { abortSignal: signal } : {});
+    return res.readableStreamBody as Readable;
+  }
+
+  /**
+   * Creates a job record; fails if one exists (`If-None-Match: *`).
+   * @returns the record with its ETag
+   * @throws RestError 409/412 when the record already exists
+   */
+  async create(job: JobRecord): Promise<VersionedJob> {
+    const body = JSON.stringify(job);
+    const res = await this.container.getBlockBlobClient(blobNames.status(job.id)).upload(body, Buffer.byteLength(body), {
+      conditions: { ifNoneMatch: '*' },
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
+    return { job, etag: res.etag as string };
+  }
+
+  /**
+   * Reads a job record with its ETag: one blob GET.
+   * @returns undefined when the job does not exist
+   * @throws RestError for storage failures; ZodError if the stored record is corrupt
+   */
+  async get(id: string): Promise<VersionedJob | undefined> {
+    try {
+      const res = await this.container.getBlobClient(blobNames.status(id)).download();
+      const text = await streamToString(res.readableStreamBody as Readable);
+      return { job: jobRecordSchema.parse(JSON.parse(text)), etag: res.etag as string };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Optimistic read-modify-write of a job record. `change` computes the next record from the current
+   * one (it may throw, e.g. a TransitionError, which is passed on); on an ETag conflict the record is
+   * read again and `change` re-applied.
+   * @returns the written record, or undefined when the job does not exist
+   */
+  async update(id: string, change: (job: JobRecord) => JobRecord, maxAttempts = 10): Promise<VersionedJob | undefined> {
+    const blob = this.container.getBlockBlobClient(blobNames.status(id));
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(id);
+      if (!current) return undefined;
+      const next = change(current.job);
+      const body = JSON.stringify(next);
+      try {
+        const res = await blob.upload(body, Buffer.byteLength(body), {
+          conditions: { ifMatch: current.etag },
+          blobHTTPHeaders: { blobContentType: 'application/json' },
+        });
+        return { job: next, etag: res.etag as string };
+      } catch (err) {
+        if (!isConditionFailure(err) || attempt >= maxAttempts) throw err;
+      }
+    }
+  }
+
+  /**
+   * Uploads the result of one attempt (streamed when `body` is a stream).
+   * @returns the blob name and size in bytes, for the Succeeded record
+   */
+  async writeResult(id: string, attempt: number, body: Buffer | string | Readable, contentType: string): Promise<{ blobName: string; sizeBytes: number; contentType: string }> {
+    const blobName = blobNames.result(id, attempt);
+    const blob = this.container.getBlockBlobClient(blobName);
+    const headers = { blobHTTPHeaders: { blobContentType: contentType } };
+    if (typeof body === 'string' || Buffer.isBuffer(body)) {
+      const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+      await blob.upload(buf, buf.length, headers);
+      return { blobName, sizeBytes: buf.length, contentType };
+    }
+    const counter = new SizeLimit(Number.MAX_SAFE_INTEGER);
+    await Promise.all([blob.uploadStream(counter, uploadBufferBytes, uploadConcurrency, headers), pipeline(body, counter)]);
+    return { blobName, sizeBytes: counter.bytes, contentType };
+  }
+
+  /** Deletes one blob if it exists (e.g. the result of an attempt that lost the race). */
+  async deleteBlob(blobName: string): Promise<void> {
+    await this.container.getBlobClient(blobName).deleteIfExists();
+  }
+
+  /** Deletes everything stored for a job (record, input, results). @returns whether anything existed */
+  async purge(id: string): Promise<boolean> {
+    let any = false;
+    for await (const item of this.container.listBlobsFlat({ prefix: `${id}/` })) {
+      any = true;
+      await this.container.getBlobClient(item.name).deleteIfExists();
+    }
+    return any;
+  }
+}
+
+/** Reads a whole (small) stream as UTF-8. */
+export async function streamToString(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * Lifecycle of a job (Azure REST API guidelines, long-running operations: `NotStarted`, `Running`,
+ * `Succeeded`, `Failed`, `Canceled`).
+ */
+export const jobStatusSchema = z.enum(['NotStarted', 'Running', 'Succeeded', 'Failed', 'Canceled']);
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+/** Terminal states: nothing moves a job out of them. */
+export const terminalStatuses: ReadonlySet<JobStatus> = new Set(['Succeeded', 'Failed', 'Canceled']);
+
+/** True when `status` is Succeeded, Failed or Canceled. */
+export function isTerminal(status: JobStatus): boolean {
+  return terminalStatuses.has(status);
+}
+
+/** Job ids: UUID v4 from `crypto.randomUUID()` (122 random bits, RFC 9562 §5.4). */
+export const jobIdSchema = z.uuid({ version: 'v4' });
+
+/** Problem details persisted with a Failed or Canceled job (RFC 9457). */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+  })
+  .catchall(z.unknown());
+
+/** Where the result of a Succeeded job is stored. */
+export const resultRefSchema = z.object({
+  /** Blob name inside the jobs container. */
+  blobName: z.string(),
+  contentType: z.string(),
+  /** Size in bytes. */
+  sizeBytes: z.number().int().nonnegative(),
+});
+
+/**
+ * The persisted job record (`<id>/status.json` in the jobs container). It is the single source of
+ * truth for a job's state; its ETag guards every transition. All timestamps are ISO 8601 UTC.
+ */
+export const jobRecordSchema = z.object({
+  id: jobIdSchema,
+  type: z.string(),
+  status: jobStatusSchema,
+  /** Processor options as submitted (query-string values, validated at submit and parsed again by the worker). */
+  options: z.record(z.string(), z.string()),
+  input: z.object({ contentType: z.string(), sizeBytes: z.number().int().nonnegative() }),
+  createdDateTime: z.iso.datetime(),
+  lastUpdatedDateTime: z.iso.datetime(),
+  startedDateTime: z.iso.datetime().optional(),
+  completedDateTime: z.iso.datetime().optional(),
+  /** 0–100. */
+  percentComplete: z.number().min(0).max(100),
+  /** Processor-defined counters, e.g. `{ bytesRead, rows }`. */
+  progress: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  /** Number of times a worker started the job (redeliveries included). */
+  attempts: z.number().int().nonnegative(),
+  /** Set by a cancel request while the job runs; the worker then stops and marks it Canceled. */
+  cancelRequested: z.boolean().optional(),
+  error: problemSchema.optional(),
+  /** Message of the last processing failure (kept for the poison handler's error). */
+  lastError: z.string().optional(),
+  result: resultRefSchema.optional(),
+  /** Correlation id (W3C trace id or the submit's invocation id) carried through the queue. */
+  correlationId: z.string().optional(),
+});
+
+/** A persisted job. */
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+/** A job record together with the ETag it was read or written with. */
+export interface VersionedJob {
+  job: JobRecord;
+  etag: string;
+}

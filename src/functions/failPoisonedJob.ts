@@ -1,0 +1,29 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { InvalidMessageError, parseJobMessage } from '../core/jobs/messageCodec';
+import { services } from '../services';
+
+/**
+ * Queue trigger on `%JOBS_QUEUE_NAME%-poison`: a job whose message kept failing is marked Failed with
+ * the reason (attempt count, last error), so clients stop polling. A message that is not a job
+ * message is logged (its size only) and dropped.
+ */
+export async function failPoisonedJob(message: unknown, context: InvocationContext): Promise<void> {
+  let jobId: string;
+  try {
+    jobId = parseJobMessage(message).jobId;
+  } catch (err) {
+    if (err instanceof InvalidMessageError) {
+      context.warn(`Dropping a poison message that is not a job message (${JSON.stringify(message)?.length ?? 0} chars): ${err.message}`);
+      return;
+    }
+    throw err;
+  }
+  const outcome = await services().runner.failPoisoned(jobId);
+  context.warn(`Poisoned job ${jobId}: ${outcome === 'failed' ? 'marked Failed' : 'already finished'}.`);
+}
+
+app.storageQueue('failPoisonedJob', {
+  queueName: '%JOBS_QUEUE_NAME%-poison',
+  connection: 'AzureWebJobsStorage',
+  handler: failPoisonedJob,
+});

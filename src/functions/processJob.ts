@@ -1,0 +1,21 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { parseJobMessage } from '../core/jobs/messageCodec';
+import { services } from '../services';
+
+/**
+ * Queue trigger on `%JOBS_QUEUE_NAME%`: runs one job. Returning acknowledges the message; throwing
+ * makes the queue retry it (host.json `visibilityTimeout`), and after `maxDequeueCount` failures the
+ * host moves it to `<queue>-poison`, where `failPoisonedJob` marks the job Failed.
+ */
+export async function processJob(message: unknown, context: InvocationContext): Promise<void> {
+  const job = parseJobMessage(message);
+  context.info(`Processing job ${job.jobId} (${job.type}), delivery ${String(context.triggerMetadata?.dequeueCount ?? '?')}.`);
+  const outcome = await services().runner.run(job, context);
+  context.info(`Job ${job.jobId}: ${outcome}.`);
+}
+
+app.storageQueue('processJob', {
+  queueName: '%JOBS_QUEUE_NAME%',
+  connection: 'AzureWebJobsStorage',
+  handler: processJob,
+});

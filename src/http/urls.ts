@@ -1,0 +1,62 @@
+import type { AppConfig } from '../core/config';
+import type { StatusOptions } from './statusOptions';
+import { defaultStatusOptions } from './statusOptions';
+
+/** `extensions.http.routePrefix` of host.json (a consistency test keeps them equal). */
+export const routePrefix = 'api';
+
+/** What URL building needs from a request: its URL and headers. */
+export interface RequestLike {
+  url: string;
+  headers: { get(name: string): string | null };
+}
+
+const hostPattern = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/**
+ * The public origin for absolute URLs (`scheme://host[:port]`), in this order:
+ * 1. `JOBS_PUBLIC_BASE_URL` when set (behind a gateway with a fixed public name);
+ * 2. `X-Forwarded-Proto` / `X-Forwarded-Host` when `JOBS_TRUST_FORWARDED_HEADERS` is true (first
+ *    value of each; ignored unless well-formed);
+ * 3. the request's own scheme and host.
+ */
+export function publicOrigin(req: RequestLike, config: Pick<AppConfig, 'publicBaseUrl' | 'trustForwardedHeaders'>): string {
+  if (config.publicBaseUrl) return config.publicBaseUrl;
+  const own = new URL(req.url);
+  if (config.trustForwardedHeaders) {
+    const host = req.headers.get('x-forwarded-host')?.split(',')[0]?.trim();
+    const proto = req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+    if (host && hostPattern.test(host)) {
+      return `${proto === 'http' || proto === 'https' ? proto : own.protocol.replace(':', '')}://${host}`;
+    }
+  }
+  return own.origin;
+}
+
+/** The URLs of one job, all absolute. */
+export interface JobUrls {
+  /** Status URL carrying the caller's status options (the `Location` of the 202). */
+  status: string;
+  /** Status monitor form (`onComplete=status`): always 200 with `status` (`Operation-Location`). */
+  monitor: string;
+  /** `POST` here cancels the job (Durable `terminatePostUri`). */
+  cancel: string;
+  /** `DELETE` here purges the job (Durable `purgeHistoryDeleteUri`). */
+  purge: string;
+}
+
+/** Builds a job's URLs; status options equal to the defaults are left out of the query. */
+export function jobUrls(origin: string, id: string, options: StatusOptions): JobUrls {
+  const base = `${origin}/${routePrefix}/jobs/${id}`;
+  const q = new URLSearchParams();
+  if (options.onPending !== defaultStatusOptions.onPending) q.set('onPending', options.onPending);
+  if (options.onComplete !== defaultStatusOptions.onComplete) q.set('onComplete', options.onComplete);
+  const query = q.toString();
+  const monitorQuery = new URLSearchParams({ onComplete: 'status' }).toString();
+  return {
+    status: query ? `${base}?${query}` : base,
+    monitor: `${base}?${monitorQuery}`,
+    cancel: `${base}/cancel`,
+    purge: base,
+  };
+}

@@ -1,0 +1,6 @@
+import { app } from '@azure/functions';
+
+// HTTP streams let the submit function pipe request bodies of any size straight to Blob storage
+// (claim check) and the status function stream results, with flat memory.
+// https://learn.microsoft.com/azure/azure-functions/functions-reference-node#http-streams
+app.setup({ enableHttpStream: true });

@@ -1,0 +1,68 @@
+import { loadConfig, type AppConfig } from './core/config';
+import { JobQueue } from './core/jobs/jobQueue';
+import { JobRunner } from './core/jobs/jobRunner';
+import { JobService } from './core/jobs/jobService';
+import { JobStore } from './core/jobs/jobStore';
+import { AccountKeySasSigner, UserDelegationSasSigner, type ResultUrlSigner } from './core/sas';
+import { createStorageClients } from './core/storage';
+import type { ResultAccess } from './http/jobResponses';
+
+/** The composition root: one set of services per process, built from the configuration. */
+export interface Services {
+  config: AppConfig;
+  store: JobStore;
+  queue: JobQueue;
+  jobs: JobService;
+  runner: JobRunner;
+  signer: ResultUrlSigner;
+  results: ResultAccess;
+  /** Creates the container and queues when missing (once per process). */
+  ready(): Promise<void>;
+}
+
+/**
+ * Builds the services. The SAS signer is chosen from the connection: the account key when the
+ * connection string has one (Azurite), otherwise a user delegation key from the managed identity.
+ */
+export function createServices(config: AppConfig = loadConfig()): Services {
+  const clients = createStorageClients(config);
+  const store = new JobStore(clients.blobService, config.containerName);
+  const queue = new JobQueue(clients.queueService, config.queueName, config.poisonQueueName);
+  const signer: ResultUrlSigner = clients.sharedKey
+    ? new AccountKeySasSigner(clients.blobService, config.containerName, clients.sharedKey)
+    : new UserDelegationSasSigner(clients.blobService, config.containerName);
+  let readiness: Promise<void> | undefined;
+  return {
+    config,
+    store,
+    queue,
+    jobs: new JobService(store, queue, config),
+    runner: new JobRunner(store, config),
+    signer,
+    results: {
+      url: (r) => signer.readUrl(r.blobName, r.contentType, config.resultSasTtlSeconds),
+      open: async (r) => {
+        const res = await store.container.getBlobClient(r.blobName).download();
+        return res.readableStreamBody as import('node:stream').Readable;
+      },
+    },
+    ready() {
+      readiness ??= Promise.all([store.ensureContainer(), queue.ensureQueues()]).then(
+        () => undefined,
+        (err: unknown) => {
+          readiness = undefined;
+          throw err;
+        },
+      );
+      return readiness;
+    },
+  };
+}
+
+let instance: Services | undefined;
+
+/** The process-wide services, created on first use (configuration errors surface then). */
+export function services(): Services {
+  instance ??= createServices();
+  return instance;
+}

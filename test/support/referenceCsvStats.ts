@@ -1,0 +1,224 @@
+/**
+ * Independent reference implementation of the `csv-report` figures, for unit and end-to-end tests.
+ *
+ * It deliberately shares no code with `src/core/processors/csvReport.ts` and computes every figure
+ * another way: the whole text is parsed at once with `csv-parse/sync`, each column's values are kept in
+ * an array, the mean and the sample variance use the two-pass formulas (Σx / n, then Σ(x − mean)² / (n − 1)),
+ * distinct counts come from Sets, min/max from sorting, string lengths from `Array.from`, dates are
+ * checked by a round trip through `Date`. Only the specification is shared (see `ColumnReport`).
+ */
+import { parse } from 'csv-parse/sync';
+
+/** Same shape as `ColumnReport` of the processor (declared again here to stay independent). */
+export interface ReferenceColumnReport {
+  name: string;
+  type: 'integer' | 'number' | 'boolean' | 'date' | 'string' | 'empty';
+  count: number;
+  missing: number;
+  distinct: number;
+  min: number | string | boolean | null;
+  max: number | string | boolean | null;
+  sum?: number;
+  mean?: number;
+  stddev?: number | null;
+  minLength?: number;
+  maxLength?: number;
+  top?: { value: string; count: number }[];
+}
+
+/** Same shape as `CsvReport` of the processor. */
+export interface ReferenceCsvReport {
+  rows: number;
+  columns: ReferenceColumnReport[];
+}
+
+const MISSING = ['', 'NA', 'N/A', 'null', 'NULL', 'NaN'];
+
+function isInteger(v: string): boolean {
+  if (v.length === 0) return false;
+  const digits = v[0] === '+' || v[0] === '-' ? v.slice(1) : v;
+  return digits.length > 0 && [...digits].every((c) => c >= '0' && c <= '9');
+}
+
+function isNumeric(v: string): boolean {
+  // Syntax: sign, digits with at most one dot and at least one digit, optional exponent; value finite.
+  const m = /^[+-]?([0-9.]+)(?:[eE][+-]?[0-9]+)?$/.exec(v);
+  if (m === null) return false;
+  const mantissa = m[1] as string;
+  if (mantissa.split('.').length > 2 || !/[0-9]/.test(mantissa)) return false;
+  return Number.isFinite(Number(v));
+}
+
+function isBoolean(v: string): boolean {
+  const l = v.toLowerCase();
+  return l === 'true' || l === 'false';
+}
+
+/**
+ * Instant in ms (possibly fractional) of an ISO date accepted by the spec, or undefined. Normalizes to
+ * `YYYY-MM-DDTHH:MM:SS.mmm±hh:mm`, parses with Date.parse and checks the calendar date by formatting the
+ * parsed instant back (shifted by the offset) and comparing the fields.
+ */
+function dateInstant(v: string): number | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2}))?(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?)?$/.exec(v);
+  if (m === null) return undefined;
+  const [, date, hm, sec, frac, zone] = m;
+  // A fraction requires seconds, as in the spec's `HH:MM[:SS[.fff]]`.
+  if (frac !== undefined && sec === undefined) return undefined;
+  const time = `${hm ?? '00:00'}:${sec ?? '00'}`;
+  const ms = (frac ?? '').padEnd(3, '0').slice(0, 3);
+  const offset = zone === undefined || zone === 'Z' ? '+00:00' : zone;
+  const [oh, om] = offset.slice(1).split(':').map(Number) as [number, number];
+  if (oh > 23 || om > 59) return undefined;
+  const t = Date.parse(`${date}T${time}.${ms}${offset}`);
+  if (Number.isNaN(t)) return undefined;
+  const offsetMs = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+  const back = new Date(t + offsetMs).toISOString(); // local wall time of the value, as UTC
+  if (back.slice(0, 10) !== date || back.slice(11, 19) !== time) return undefined;
+  const extra = frac !== undefined && frac.length > 3 ? Number(`0.${frac.slice(3)}`) : 0;
+  return t + extra;
+}
+
+function columnReport(name: string, raw: string[]): ReferenceColumnReport {
+  const values = raw.map((v) => v.trim()).filter((v) => !MISSING.includes(v));
+  const count = values.length;
+  const missing = raw.length - count;
+  if (count === 0) return { name, type: 'empty', count, missing, distinct: 0, min: null, max: null };
+
+  if (values.every(isNumeric)) {
+    const xs = values.map(Number);
+    const sum = xs.reduce((a, b) => a + b, 0);
+    const mean = sum / count;
+    const ss = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
+    const sorted = [...xs].sort((a, b) => a - b);
+    return {
+      name,
+      type: values.every(isInteger) ? 'integer' : 'number',
+      count,
+      missing,
+      distinct: new Set(xs).size,
+      min: sorted[0] as number,
+      max: sorted[sorted.length - 1] as number,
+      sum,
+      mean,
+      stddev: count < 2 ? null : Math.sqrt(ss / (count - 1)),
+    };
+  }
+  if (values.every(isBoolean)) {
+    const bs = values.map((v) => v.toLowerCase() === 'true');
+    return {
+      name,
+      type: 'boolean',
+      count,
+      missing,
+      distinct: new Set(bs).size,
+      min: bs.every((b) => b),
+      max: bs.some((b) => b),
+    };
+  }
+  const instants = values.map(dateInstant);
+  if (instants.every((t) => t !== undefined)) {
+    const pairs = values.map((v, i) => ({ v, t: instants[i] as number }));
+    const byTime = [...pairs].sort((a, b) => a.t - b.t || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0));
+    const earliest = byTime[0] as { v: string; t: number };
+    const latestT = (byTime[byTime.length - 1] as { t: number }).t;
+    const latest = byTime.find((p) => p.t === latestT) as { v: string };
+    return {
+      name,
+      type: 'date',
+      count,
+      missing,
+      distinct: new Set(pairs.map((p) => p.t)).size,
+      min: earliest.v,
+      max: latest.v,
+    };
+  }
+  const sorted = [...values].sort(); // default sort: UTF-16 code units
+  const lengths = values.map((v) => Array.from(v).length);
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const top = [...counts]
+    .map(([value, n]) => ({ value, count: n }))
+    .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+    .slice(0, 5);
+  return {
+    name,
+    type: 'string',
+    count,
+    missing,
+    distinct: new Set(values).size,
+    min: sorted[0] as string,
+    max: sorted[sorted.length - 1] as string,
+    minLength: Math.min(...lengths),
+    maxLength: Math.max(...lengths),
+    top,
+  };
+}
+
+function headerNames(header: string[]): string[] {
+  const names: string[] = [];
+  header.forEach((h, i) => {
+    const base = h.trim() || `column${i + 1}`;
+    let candidate = base;
+    let k = 1;
+    while (names.includes(candidate)) candidate = `${base}_${++k}`;
+    names.push(candidate);
+  });
+  return names;
+}
+
+/**
+ * The report the `csv-report` processor should produce for `text` (a whole CSV document as a string),
+ * computed independently (see the module comment). `delimiter` is the actual character (default `,`),
+ * `header` defaults to true. Throws csv-parse's error on malformed CSV.
+ */
+export function referenceCsvReport(
+  text: string,
+  options: { delimiter?: string; header?: boolean } = {},
+): ReferenceCsvReport {
+  const header = options.header ?? true;
+  const records: string[][] = parse(text, {
+    bom: true,
+    delimiter: options.delimiter ?? ',',
+    record_delimiter: ['\r\n', '\n', '\r'],
+    skip_empty_lines: true,
+  });
+  if (records.length === 0) return { rows: 0, columns: [] };
+  const width = (records[0] as string[]).length;
+  const names = header ? headerNames(records[0] as string[]) : Array.from({ length: width }, (_, i) => `column${i + 1}`);
+  const data = header ? records.slice(1) : records;
+  return {
+    rows: data.length,
+    columns: names.map((name, i) => columnReport(name, data.map((r) => r[i] as string))),
+  };
+}
+
+const FLOAT_FIELDS = ['sum', 'mean', 'stddev'] as const;
+
+/**
+ * Asserts (with jest's `expect`) that two reports are equal, field by field, except `sum`, `mean` and
+ * `stddev`, which may differ by `relTol` relative to the largest of |actual|, |expected| and the
+ * column's scale (max(|min|, |max|), times `count` for `sum`): the scale keeps the test meaningful
+ * for values near zero, where a relative error alone is dominated by rounding. On failure jest's diff
+ * shows the differing fields.
+ */
+export function expectReportsClose(actual: unknown, expected: ReferenceCsvReport, relTol = 1e-9): void {
+  const a = actual as ReferenceCsvReport;
+  expect(a.rows).toBe(expected.rows);
+  expect(a.columns.map((c) => c.name)).toEqual(expected.columns.map((c) => c.name));
+  expected.columns.forEach((exp, i) => {
+    const act = a.columns[i] as ReferenceColumnReport;
+    const patched: ReferenceColumnReport = { ...exp };
+    const scale = Math.max(Math.abs(Number(exp.min)), Math.abs(Number(exp.max)));
+    for (const field of FLOAT_FIELDS) {
+      const e = exp[field];
+      const v = act[field];
+      if (typeof e !== 'number' || typeof v !== 'number') continue;
+      const fieldScale = field === 'sum' ? scale * exp.count : scale;
+      const tol = relTol * Math.max(Math.abs(e), Math.abs(v), fieldScale);
+      // Within tolerance: take the actual value so toEqual passes; otherwise keep the expected one.
+      if (Math.abs(v - e) <= tol) patched[field] = v;
+    }
+    expect(act).toEqual(patched);
+  });
+}
