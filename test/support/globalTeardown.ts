@@ -1,1 +1,4 @@
-export default async function globalTeardown(): Promise<void> {}
+/** Stops the Azurite started by globalSetup. */
+export default async function globalTeardown(): Promise<void> {
+  await globalThis.__AZURITE__?.stop();
+}

@@ -149,8 +149,8 @@ function columnReport(name: string, raw: string[]): ReferenceColumnReport {
     distinct: new Set(values).size,
     min: sorted[0] as string,
     max: sorted[sorted.length - 1] as string,
-    minLength: Math.min(...lengths),
-    maxLength: Math.max(...lengths),
+    minLength: lengths.reduce((a, b) => Math.min(a, b), Infinity),
+    maxLength: lengths.reduce((a, b) => Math.max(a, b), -Infinity),
     top,
   };
 }
@@ -185,7 +185,9 @@ export function referenceCsvReport(
   });
   if (records.length === 0) return { rows: 0, columns: [] };
   const width = (records[0] as string[]).length;
-  const names = header ? headerNames(records[0] as string[]) : Array.from({ length: width }, (_, i) => `column${i + 1}`);
+  const names = header
+    ? headerNames(records[0] as string[])
+    : Array.from({ length: width }, (_, i) => `column${i + 1}`);
   const data = header ? records.slice(1) : records;
   return {
     rows: data.length,

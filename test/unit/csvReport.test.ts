@@ -54,9 +54,23 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the promise to reject');
 }
 
-async function inputErrorOf(data: string | Buffer, query: Record<string, string> = {}, size = 7) {
-  const err = await rejectionOf(reportOf(data, query, size));
+/**
+ * The ProcessorInputError the input is rejected with, read in chunks of `size` bytes; when no size is
+ * given, also checks that 1-byte chunks and one single chunk give the same error.
+ */
+async function inputErrorOf(data: string | Buffer, query: Record<string, string> = {}, size?: number) {
+  const err = await rejectionOf(reportOf(data, query, size ?? 7));
   expect(err).toBeInstanceOf(ProcessorInputError);
+  if (size === undefined) {
+    for (const other of [1, 1 << 20]) {
+      const again = (await rejectionOf(reportOf(data, query, other))) as ProcessorInputError;
+      expect(again).toBeInstanceOf(ProcessorInputError);
+      expect({ message: again.message, location: again.location }).toEqual({
+        message: (err as ProcessorInputError).message,
+        location: (err as ProcessorInputError).location,
+      });
+    }
+  }
   return err as ProcessorInputError;
 }
 
@@ -106,6 +120,7 @@ describe('csv-report options schema', () => {
     [{ delimiter: '\n' }],
     [{ delimiter: '\r' }],
     [{ delimiter: 'ab' }],
+    [{ delimiter: '\uD800' }],
     [{ header: 'yes' }],
     [{ header: 'TRUE' }],
     [{ header: '' }],
@@ -213,6 +228,19 @@ describe('type inference', () => {
     expect(r).toEqual(referenceCsvReport(toCsv([['v'], ...values.map((v) => [v])])));
   });
 
+  it('counts distinct booleans case-insensitively and distinct dates by instant', async () => {
+    const r = await reportOf(
+      'b,d\ntrue,2020-01-01T10:00:00Z\nTRUE,2020-01-01T11:00:00+01:00\nTrue,2020-01-01 10:00\ntrue,2020-01-02\n',
+    );
+    expect(column(r, 'b')).toMatchObject({ type: 'boolean', distinct: 1, min: true, max: true });
+    expect(column(r, 'd')).toMatchObject({
+      type: 'date',
+      distinct: 2,
+      min: '2020-01-01 10:00', // the same instant as the two others, and the smallest string
+      max: '2020-01-02',
+    });
+  });
+
   it('treats only the listed markers as missing, after trimming', async () => {
     const values = ['', '   ', 'NA', ' N/A ', 'null', 'NULL', 'NaN', '\tNA\t', 'na', 'None', 'nan', 'Null', '-'];
     const r = await reportOf(toCsv([['v', 'n'], ...values.map((v, i) => [v, String(i)])]));
@@ -309,6 +337,16 @@ describe('string statistics', () => {
     expect(c.distinct).toBe(7);
   });
 
+  it('breaks ties by UTF-16 code units (uppercase before lowercase)', async () => {
+    const c = column(await reportOf('v\nb\na\nB\nb\n_\n'), 'v');
+    expect(c.top).toEqual([
+      { value: 'b', count: 2 },
+      { value: 'B', count: 1 },
+      { value: '_', count: 1 },
+      { value: 'a', count: 1 },
+    ]);
+  });
+
   it('lists fewer than 5 when there are fewer distinct values', async () => {
     const c = column(await reportOf('v\nx\ny\nx\n'), 'v');
     expect(c.top).toEqual([
@@ -351,6 +389,25 @@ describe('CSV syntax (RFC 4180)', () => {
     }
   });
 
+  it('combines BOM, CRLF, quoted header names, quoted newlines, doubled quotes and missing values', async () => {
+    const text =
+      '\uFEFFcity,"pop, 2020",note,flag\r\n' +
+      '"New\r\nYork",8336817,"said ""hi""",true\r\n' +
+      'Paris,NA,,FALSE\r\n' +
+      'Oslo, 709037 ,N/A,true\r\n' +
+      '"Zürich",421878,"multi\nline",NULL\r\n';
+    const r = await reportOf(text);
+    expect(r.columns.map((c) => [c.name, c.type, c.missing])).toEqual([
+      ['city', 'string', 0],
+      ['pop, 2020', 'integer', 1],
+      ['note', 'string', 2],
+      ['flag', 'boolean', 1],
+    ]);
+    expect(column(r, 'city')).toMatchObject({ min: 'New\r\nYork', max: 'Zürich', minLength: 4, maxLength: 9 });
+    expect(column(r, 'pop, 2020')).toMatchObject({ min: 421878, max: 8336817, sum: 9467732 });
+    expectReportsClose(r, referenceCsvReport(text));
+  });
+
   it('strips a UTF-8 BOM, even split across chunks', async () => {
     const text = '\uFEFFid,name\n1,x\n2,y\n';
     for (const size of [1, 2, 3, 7]) {
@@ -373,6 +430,26 @@ describe('CSV syntax (RFC 4180)', () => {
     }
     const { columns: lfColumns } = await reportOf(lf);
     expect(lfColumns.map((c) => c.type)).toEqual(['integer', 'string', 'boolean']);
+  });
+
+  it('accepts CR-only and mixed line endings', async () => {
+    for (const text of ['a,b\r1,x\r2,y\r', 'a,b\n1,x\r\n2,y\r', 'a,b\r\n1,x\n2,y']) {
+      for (const size of [1, 7]) {
+        const r = await reportOf(text, {}, size);
+        expect(r.rows).toBe(2);
+        expect(column(r, 'a')).toMatchObject({ type: 'integer', sum: 3 });
+        expect(column(r, 'b').top).toEqual([
+          { value: 'x', count: 1 },
+          { value: 'y', count: 1 },
+        ]);
+      }
+    }
+  });
+
+  it('accepts a stream of strings', async () => {
+    const r = await buildCsvReport(Readable.from(['a,b\n1,', 'é\n2,ü\n']), opts());
+    expect(r.rows).toBe(2);
+    expect(column(r, 'b').top?.map((t) => t.value)).toEqual(['é', 'ü']);
   });
 
   it('skips blank lines and accepts a missing final line break', async () => {
@@ -501,6 +578,23 @@ describe('malformed input', () => {
     const err = await inputErrorOf('a,b\n1,x"y"\n');
     expect(err.location).toEqual({ row: 1, line: 2, column: 2 });
     expect(err.message).toMatch(/data row 1, line 2, column 2/);
+  });
+
+  it('rejects a record larger than maxRecordBytes (usually an unclosed quote)', async () => {
+    const pulled: number[] = [];
+    const source = Readable.from(
+      (function* () {
+        yield Buffer.from('a,b\n1,"');
+        for (let i = 0; i < 1000; i++) {
+          pulled.push(i);
+          yield Buffer.alloc(1024, 'x');
+        }
+      })(),
+    );
+    const err = await rejectionOf(buildCsvReport(source, opts(), { maxRecordBytes: 4096 }));
+    expect(err).toBeInstanceOf(ProcessorInputError);
+    expect((err as Error).message).toMatch(/data row 1, line 2, column 2 \("b"\): the record exceeds 4096 bytes/);
+    expect(pulled.length).toBeLessThan(100); // stopped reading soon after the limit
   });
 
   it('reports errors in the header record without a data row', async () => {
@@ -650,14 +744,15 @@ describe('csvReportProcessor.run', () => {
   it('returns the report as JSON and reports progress through the context', async () => {
     const text = 'x;y\n1;a\n2;b\n';
     const progress: ProgressReport[] = [];
-    const ctx = contextFor(streamOf(text), new AbortController().signal, Buffer.byteLength(text), progress, opts({ delimiter: ';' }));
+    const size = Buffer.byteLength(text);
+    const ctx = contextFor(streamOf(text), new AbortController().signal, size, progress, opts({ delimiter: ';' }));
     const result = await csvReportProcessor.run(ctx);
     expect(result.contentType).toBe('application/json');
     expect(typeof result.body).toBe('string');
     const report: unknown = JSON.parse(result.body as string);
     expect(report).toEqual(await reportOf(text, { delimiter: ';' }));
     expect(report).toEqual(referenceCsvReport(text, { delimiter: ';' }));
-    expect(progress.at(-1)).toEqual({ percentComplete: 100, progress: { bytesRead: Buffer.byteLength(text), rows: 2 } });
+    expect(progress.at(-1)).toEqual({ percentComplete: 100, progress: { bytesRead: size, rows: 2 } });
   });
 
   it('lets ProcessorInputError through', async () => {
@@ -667,7 +762,10 @@ describe('csvReportProcessor.run', () => {
 
   it('does not open the input when already canceled', async () => {
     const open = jest.fn(async () => streamOf('a\n1\n'));
-    const ctx = { ...contextFor(streamOf(''), AbortSignal.abort()), input: { contentType: 'text/csv', sizeBytes: 4, open } };
+    const ctx = {
+      ...contextFor(streamOf(''), AbortSignal.abort()),
+      input: { contentType: 'text/csv', sizeBytes: 4, open },
+    };
     await expect(csvReportProcessor.run(ctx)).rejects.toBeInstanceOf(ProcessorAbortedError);
     expect(open).not.toHaveBeenCalled();
   });
@@ -708,7 +806,18 @@ describe('realistic data sets (generated; vega-datasets is not installed)', () =
     const makes = ['chevrolet', 'ford', 'plymouth', 'amc', 'toyota', 'datsun', 'volkswagen', 'peugeot', 'fiat'];
     const origins = ['USA', 'Europe', 'Japan'];
     const rows: string[][] = [
-      ['Name', 'Miles_per_Gallon', 'Cylinders', 'Displacement', 'Horsepower', 'Weight_in_lbs', 'Acceleration', 'Year', 'Origin', 'Turbo'],
+      [
+        'Name',
+        'Miles_per_Gallon',
+        'Cylinders',
+        'Displacement',
+        'Horsepower',
+        'Weight_in_lbs',
+        'Acceleration',
+        'Year',
+        'Origin',
+        'Turbo',
+      ],
     ];
     for (let i = 0; i < 406; i++) {
       const cyl = [4, 6, 8][Math.floor(rand() * 3)] as number;

@@ -1,6 +1,6 @@
 import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CsvError, parse } from 'csv-parse';
+import { CsvError, Parser, type Options as CsvParseOptions } from 'csv-parse';
 import { z } from 'zod';
 import {
   ProcessorAbortedError,
@@ -35,7 +35,7 @@ export interface CsvReportOptions {
 }
 
 /**
- * Maps the `delimiter` query value to the delimiter character: `tab`, `TAB` or the two characters `\t`
+ * Maps the `delimiter` query value to the delimiter character: `tab` (any case) or the two characters `\t`
  * mean TAB; any other value must be a single code point other than `"`, CR and LF (which would make
  * the RFC 4180 grammar ambiguous). Returns `undefined` for an unacceptable value; never throws.
  */
@@ -43,6 +43,7 @@ function normalizeDelimiter(value: string): string | undefined {
   const d = value.toLowerCase() === 'tab' || value === '\\t' ? '\t' : value;
   const codePoint = d.codePointAt(0);
   if (codePoint === undefined || String.fromCodePoint(codePoint) !== d) return undefined;
+  if (codePoint >= 0xd800 && codePoint <= 0xdfff) return undefined; // a lone surrogate is no character
   if (d === '"' || d === '\r' || d === '\n') return undefined;
   return d;
 }
@@ -101,7 +102,8 @@ export interface TopValue {
  *   JavaScript's `<`); `null` for `empty`.
  *
  * Only for `integer` and `number`: `sum`; `mean` (arithmetic mean); `stddev`, the *sample* standard
- * deviation (divisor n − 1) computed with Welford's online algorithm, `null` when `count < 2`.
+ * deviation (divisor n − 1) computed with Welford's online algorithm (Knuth, TAOCP vol. 2, 3rd ed.,
+ * 4.2.2), `null` when `count < 2`. Numbers are doubles: beyond 2^53 integers lose precision.
  *
  * Only for `string`: `minLength`, `maxLength` (in characters, i.e. Unicode code points) and `top`, the
  * (up to) 5 most frequent values, by count descending then value ascending (UTF-16 code units).
@@ -163,7 +165,7 @@ function daysInMonth(year: number, month: number): number {
  * taken as UTC. `undefined` when the value is not of that form or is not a valid calendar date/time
  * (month 01–12, day within the month, hour 00–23, minute and second 00–59, offset up to ±23:59).
  */
-export function parseIsoDate(value: string): number | undefined {
+function parseIsoDate(value: string): number | undefined {
   const m = DATE_RE.exec(value);
   if (m === null) return undefined;
   const year = Number(m[1]);
@@ -507,8 +509,8 @@ class Utf8ByteCounter extends Transform {
 // CSV errors
 
 /**
- * Largest record accepted, in bytes. Guards memory: without it, an unclosed quote early in a big file
- * would accumulate the rest of the file in one field.
+ * Default largest record accepted, in bytes (32 MiB). Guards memory: without it, an unclosed quote early
+ * in a big file would accumulate the rest of the file in one field.
  */
 const MAX_RECORD_BYTES = 32 * 1024 * 1024;
 
@@ -523,12 +525,43 @@ const INPUT_ERROR_CODES: ReadonlySet<string> = new Set([
   'INVALID_OPENING_QUOTE',
 ]);
 
+/**
+ * csv-parse's stream parser (what `parse(options)` returns), noting the first record and where the
+ * last record it emitted ended, to locate errors (the consumer of the records may lag behind the
+ * parser). The `on_record` option could tell too, but it copies the parser's state for every record,
+ * which more than doubles the parsing time.
+ */
+class LocatingParser extends Parser {
+  /** The first record (the header, or the first data record); undefined until parsed. */
+  firstRecord: string[] | undefined;
+  /** Line (as counted by csv-parse) on which the last emitted record ended; 0 before the first. */
+  lastRecordEndLine = 0;
+  /** Blank lines skipped before that record ended. */
+  lastEmptyLines = 0;
+
+  constructor(options: CsvParseOptions) {
+    super(options);
+  }
+
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null) {
+      if (this.firstRecord === undefined && Array.isArray(chunk)) this.firstRecord = chunk as string[];
+      this.lastRecordEndLine = this.info.lines;
+      this.lastEmptyLines = this.info.empty_lines;
+    }
+    return super.push(chunk, encoding);
+  }
+}
+
 interface ParseState {
   header: boolean;
-  names: string[] | undefined;
-  /** Physical line on which the last parsed record ended, and the count of blank lines skipped then. */
-  lastRecordEndLine: number;
-  lastEmptyLines: number;
+  parser: LocatingParser;
+  maxRecordBytes: number;
+}
+
+/** Column names: from the header record, or `column1..N` when `header` is false. */
+function namesOf(firstRecord: readonly string[], header: boolean): string[] {
+  return header ? columnNames(firstRecord) : firstRecord.map((_, i) => `column${i + 1}`);
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -543,9 +576,13 @@ function toInputError(err: CsvError, state: ParseState): ProcessorInputError {
   const recordNumber = records + 1;
   const row = state.header ? recordNumber - 1 : recordNumber;
   const errLine = num(err['lines']);
-  const startLine = state.lastRecordEndLine + 1 + Math.max(0, (num(err['empty_lines']) ?? 0) - state.lastEmptyLines);
+  const { lastRecordEndLine, lastEmptyLines } = state.parser;
+  // Where the failing record starts: after the last record and the blank lines skipped since.
+  const startLine = lastRecordEndLine + 1 + Math.max(0, (num(err['empty_lines']) ?? 0) - lastEmptyLines);
   const index = num(err['index']);
-  const expected = state.names?.length;
+  const first = state.parser.firstRecord;
+  const names = first === undefined ? undefined : namesOf(first, state.header);
+  const expected = names?.length;
   let line = errLine;
   let column = index === undefined ? undefined : index + 1;
   let what: string;
@@ -564,19 +601,21 @@ function toInputError(err: CsvError, state: ParseState): ProcessorInputError {
       what = 'a quoted field is never closed (the input ends inside the quotes)';
       break;
     case 'CSV_INVALID_CLOSING_QUOTE':
-      what = 'a closing quote must be followed by a delimiter or a line break (RFC 4180; write "" for a quote inside a quoted field)';
+      what =
+        'a closing quote must be followed by a delimiter or a line break ' +
+        '(RFC 4180; write "" for a quote inside a quoted field)';
       break;
     case 'INVALID_OPENING_QUOTE':
       what = 'a quote inside an unquoted field (RFC 4180: enclose the field in quotes and double the quote)';
       break;
     case 'CSV_MAX_RECORD_SIZE':
       line = startLine;
-      what = `the record exceeds ${MAX_RECORD_BYTES} bytes (often an unclosed quote)`;
+      what = `the record exceeds ${state.maxRecordBytes} bytes (often an unclosed quote)`;
       break;
     default:
       what = err.message;
   }
-  const name = column === undefined ? undefined : state.names?.[column - 1];
+  const name = column === undefined ? undefined : names?.[column - 1];
   const where = [
     row >= 1 ? `data row ${row}` : 'the header record',
     line === undefined ? undefined : `line ${line}`,
@@ -606,6 +645,8 @@ export interface BuildCsvReportOptions {
   progressIntervalMs?: number;
   /** Clock in ms (default `Date.now`), injectable for tests. */
   now?: () => number;
+  /** Largest record accepted, in bytes (default 32 MiB); a larger one is a ProcessorInputError. */
+  maxRecordBytes?: number;
 }
 
 /**
@@ -626,23 +667,25 @@ export interface BuildCsvReportOptions {
 export async function buildCsvReport(
   input: Readable,
   options: CsvReportOptions,
-  { signal, onProgress, totalBytes = 0, progressIntervalMs = 1000, now = Date.now }: BuildCsvReportOptions = {},
+  {
+    signal,
+    onProgress,
+    totalBytes = 0,
+    progressIntervalMs = 1000,
+    now = Date.now,
+    maxRecordBytes = MAX_RECORD_BYTES,
+  }: BuildCsvReportOptions = {},
 ): Promise<CsvReport> {
-  const state: ParseState = { header: options.header, names: undefined, lastRecordEndLine: 0, lastEmptyLines: 0 };
   const counter = new Utf8ByteCounter();
-  const parser = parse({
+  const parser = new LocatingParser({
     bom: true,
     delimiter: options.delimiter,
     // Explicit rather than auto-detected from the first line break, so that mixed endings work too.
     record_delimiter: ['\r\n', '\n', '\r'],
     skip_empty_lines: true,
-    max_record_size: MAX_RECORD_BYTES,
-    on_record: (record: string[], context) => {
-      state.lastRecordEndLine = context.lines;
-      state.lastEmptyLines = context.empty_lines;
-      return record;
-    },
+    max_record_size: maxRecordBytes,
   });
+  const state: ParseState = { header: options.header, parser, maxRecordBytes };
   let columns: ColumnAccumulator[] | undefined;
   let rows = 0;
   let lastProgressAt = now();
@@ -656,8 +699,7 @@ export async function buildCsvReport(
     write(record: string[], _encoding, callback) {
       try {
         if (columns === undefined) {
-          state.names = options.header ? columnNames(record) : record.map((_, i) => `column${i + 1}`);
-          columns = state.names.map((name) => new ColumnAccumulator(name));
+          columns = namesOf(record, options.header).map((name) => new ColumnAccumulator(name));
           if (options.header) {
             callback();
             return;
@@ -707,7 +749,8 @@ export async function buildCsvReport(
 export const csvReportProcessor: Processor<CsvReportOptions> = {
   type: 'csv-report',
   description:
-    'Profiles a CSV file: row count and, per column, inferred type, missing/distinct counts, min/max, mean, standard deviation and top values.',
+    'Profiles a CSV file: row count and, per column, inferred type, missing/distinct counts, min/max, ' +
+    'mean, standard deviation and top values.',
   optionsSchema: csvReportOptionsSchema,
   mediaTypes: ['text/csv'],
   resultMediaType: 'application/json',
