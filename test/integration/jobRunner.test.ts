@@ -1,0 +1,114 @@
+import { Readable } from 'node:stream';
+import { JobRunner, type RunLog } from '../../src/core/jobs/jobRunner';
+import { JobService } from '../../src/core/jobs/jobService';
+import { streamToString } from '../../src/core/jobs/jobStore';
+import { createServices } from '../../src/services';
+import { generatedCsv } from '../support/datasets';
+import { isolatedConfig } from '../support/env';
+
+/**
+ * The job runner against Azurite: results, idempotency under redelivery and races, input errors,
+ * cancellation and the poison handler.
+ */
+const config = isolatedConfig({ JOBS_PROGRESS_INTERVAL_MS: '100' });
+const s = createServices(config);
+const service: JobService = s.jobs;
+const log: RunLog = { info: () => undefined, warn: () => undefined };
+
+beforeAll(() => s.ready());
+
+async function submitCsv(csv: string | Buffer, options: Record<string, string> = {}) {
+  const { job } = await service.submit({ type: 'csv-report', options, contentType: 'text/csv', body: Readable.from([Buffer.from(csv)]) });
+  return job;
+}
+
+async function resultBlobs(id: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const b of s.store.container.listBlobsFlat({ prefix: `${id}/result-` })) out.push(b.name);
+  return out;
+}
+
+const message = (jobId: string) => ({ v: 1 as const, jobId, type: 'csv-report' });
+
+test('a job runs to Succeeded with its result stored and referenced', async () => {
+  const job = await submitCsv('x,y\n1,a\n2,b\n');
+  expect(await s.runner.run(message(job.id), log)).toBe('succeeded');
+  const done = (await s.store.get(job.id))!.job;
+  expect(done).toMatchObject({ status: 'Succeeded', percentComplete: 100, attempts: 1 });
+  const report = JSON.parse(await streamToString(await s.results.open(done.result!))) as { rows: number };
+  expect(report.rows).toBe(2);
+  expect(done.result!.sizeBytes).toBe(Buffer.byteLength(JSON.stringify(report)));
+});
+
+test('the job message is enqueued base64-encoded and decodes to the job reference', async () => {
+  const job = await submitCsv('a\n1\n');
+  const peeked = await s.queue.queue.peekMessages({ numberOfMessages: 32 });
+  const bodies = peeked.peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as { jobId: string });
+  expect(bodies.map((b) => b.jobId)).toContain(job.id);
+});
+
+test('a redelivered message for a finished job changes nothing', async () => {
+  const job = await submitCsv('a\n1\n');
+  await s.runner.run(message(job.id), log);
+  const before = await s.store.get(job.id);
+  expect(await s.runner.run(message(job.id), log)).toBe('skipped');
+  const after = await s.store.get(job.id);
+  expect(after?.etag).toBe(before?.etag);
+  expect(await resultBlobs(job.id)).toHaveLength(1);
+});
+
+test('two workers taking the same job concurrently leave exactly one result', async () => {
+  const job = await submitCsv(generatedCsv(300_000));
+  const other = new JobRunner(s.store, config);
+  const outcomes = await Promise.all([s.runner.run(message(job.id), log), other.run(message(job.id), log)]);
+  expect(outcomes.filter((o) => o === 'succeeded')).toHaveLength(1);
+  const done = (await s.store.get(job.id))!.job;
+  expect(done.status).toBe('Succeeded');
+  expect(await resultBlobs(job.id)).toEqual([done.result!.blobName]);
+});
+
+test('a malformed CSV ends Failed with a 422 problem naming the location, and is not retried', async () => {
+  const job = await submitCsv('a,b\n1,2\n3\n');
+  expect(await s.runner.run(message(job.id), log)).toBe('failed');
+  const failed = (await s.store.get(job.id))!.job;
+  expect(failed.status).toBe('Failed');
+  expect(failed.error).toMatchObject({ status: 422, title: 'Unprocessable Content' });
+  expect(failed.error!.detail).toMatch(/row|line/i);
+  expect(await resultBlobs(job.id)).toEqual([]);
+});
+
+test('a job canceled before it starts is not processed', async () => {
+  const job = await submitCsv('a\n1\n');
+  await service.cancel(job.id);
+  expect(await s.runner.run(message(job.id), log)).toBe('skipped');
+  expect((await s.store.get(job.id))!.job.status).toBe('Canceled');
+});
+
+test('a running job that is canceled stops within the bound and leaves no result', async () => {
+  const job = await submitCsv(generatedCsv(12 * 1024 * 1024));
+  const run = s.runner.run(message(job.id), log);
+  for (let i = 0; i < 200 && (await s.store.get(job.id))!.job.status !== 'Running'; i++) await new Promise((r) => setTimeout(r, 10));
+  const requested = Date.now();
+  await service.cancel(job.id);
+  expect(await run).toBe('canceled');
+  expect(Date.now() - requested).toBeLessThan(2000);
+  const canceled = (await s.store.get(job.id))!.job;
+  expect(canceled).toMatchObject({ status: 'Canceled', error: { status: 409 } });
+  expect(await resultBlobs(job.id)).toEqual([]);
+}, 30_000);
+
+test('the poison handler fails a stuck job with its attempts and last error; a finished job is left alone', async () => {
+  const job = await submitCsv('a\n1\n');
+  await s.store.update(job.id, (j) => ({ ...j, status: 'Running', attempts: 5, lastError: 'Error: storage exploded' }));
+  expect(await s.runner.failPoisoned(job.id)).toBe('failed');
+  const failed = (await s.store.get(job.id))!.job;
+  expect(failed.error).toMatchObject({ status: 500, attempts: 5, lastError: 'Error: storage exploded' });
+  expect(await s.runner.failPoisoned(job.id)).toBe('skipped');
+});
+
+test('a purged job is skipped by the worker', async () => {
+  const job = await submitCsv('a\n1\n');
+  await service.purge(job.id);
+  expect(await s.runner.run(message(job.id), log)).toBe('skipped');
+  await expect(service.get(job.id)).rejects.toMatchObject({ problem: { status: 404 } });
+});

@@ -1,0 +1,81 @@
+import { QueueServiceClient } from '@azure/storage-queue';
+import { join } from 'node:path';
+import { storageConnectionString, uniqueName } from '../support/env';
+import { startTestHost, type TestHost } from '../support/localHost';
+
+/**
+ * The local host's queue trigger, against Azurite, with a fixture app whose host.json sets
+ * maxDequeueCount 2 and no retry delay: decoding, trigger metadata, delete on success, retries and
+ * the `<queue>-poison` path.
+ */
+const queueName = uniqueName('fx');
+const service = QueueServiceClient.fromConnectionString(storageConnectionString());
+const queue = service.getQueueClient(queueName);
+const poison = service.getQueueClient(`${queueName}-poison`);
+let host: TestHost;
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/** Invocations printed by the fixture, in order. */
+function invocations(): { message: unknown; metadata: Record<string, unknown> }[] {
+  return [...host.output().matchAll(/INVOKED (\{.*\})$/gm)].map((m) => JSON.parse(m[1]!) as { message: unknown; metadata: Record<string, unknown> });
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out; host output:\n${host.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function poisonTexts(): Promise<string[]> {
+  if (!(await poison.exists())) return [];
+  const peeked = await poison.peekMessages({ numberOfMessages: 32 });
+  return peeked.peekedMessageItems.map((m) => m.messageText);
+}
+
+beforeAll(async () => {
+  await queue.createIfNotExists();
+  host = await startTestHost({ FIXTURE_QUEUE: queueName }, join(__dirname, '..', 'fixtures', 'queue-app'));
+});
+afterAll(async () => {
+  await host?.stop();
+});
+
+test('a base64 JSON message arrives parsed, with trigger metadata, and is deleted on success', async () => {
+  const sent = await queue.sendMessage(b64(JSON.stringify({ hello: 'world' })));
+  const inv = await waitFor(() => invocations().find((i) => (i.message as { hello?: string }).hello === 'world'));
+  expect(inv.metadata).toMatchObject({ dequeueCount: 1, id: sent.messageId });
+  for (const key of ['insertionTime', 'expirationTime', 'nextVisibleTime', 'popReceipt']) expect(typeof inv.metadata[key]).toBe('string');
+  expect(Date.parse(String(inv.metadata.insertionTime))).toBeLessThanOrEqual(Date.now());
+  await waitFor(async () => ((await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined));
+});
+
+test('a failing message is retried up to maxDequeueCount, then copied to <queue>-poison and deleted', async () => {
+  const body = b64(JSON.stringify({ fail: true, n: 1 }));
+  await queue.sendMessage(body);
+  const texts = await waitFor(async () => {
+    const t = await poisonTexts();
+    return t.includes(body) ? t : undefined;
+  });
+  expect(texts.filter((t) => t === body)).toHaveLength(1);
+  const tries = invocations().filter((i) => (i.message as { n?: number }).n === 1);
+  expect(tries.map((t) => t.metadata.dequeueCount)).toEqual([1, 2]);
+  await waitFor(async () => ((await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined));
+});
+
+test('a body that is not valid base64 goes straight to poison without running the function', async () => {
+  const before = invocations().length;
+  await queue.sendMessage('this is not base64!');
+  await waitFor(async () => ((await poisonTexts()).includes('this is not base64!') ? true : undefined));
+  expect(invocations().length).toBe(before);
+});
+
+test('a plain-text message arrives as a string', async () => {
+  await queue.sendMessage(b64('just text'));
+  const inv = await waitFor(() => invocations().find((i) => i.message === 'just text'));
+  expect(inv.metadata.dequeueCount).toBe(1);
+});
