@@ -20,7 +20,7 @@ export interface QueueOptions {
 export interface HostJson {
   routePrefix: string;
   queues: QueueOptions;
-  /** `functionTimeout` in ms, if set. */
+  /** `functionTimeout` in ms, if set (absent for `-1`, no limit). */
   functionTimeoutMs?: number;
 }
 
@@ -60,6 +60,7 @@ export function readHostJson(appDir: string): HostJson {
       maxPollingIntervalMs: Math.max(100, q.maxPollingInterval ? parseTimeSpan(String(q.maxPollingInterval)) : 60_000),
       messageEncoding: encoding,
     },
-    ...(json.functionTimeout ? { functionTimeoutMs: parseTimeSpan(json.functionTimeout) } : {}),
+    // "-1" means no time limit (Premium / Dedicated / Flex), https://learn.microsoft.com/azure/azure-functions/functions-host-json#functiontimeout
+    ...(json.functionTimeout && json.functionTimeout.trim() !== '-1' ? { functionTimeoutMs: parseTimeSpan(json.functionTimeout) } : {}),
   };
 }

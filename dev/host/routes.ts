@@ -5,7 +5,7 @@
  */
 
 const constraints: Record<string, (v: string) => boolean> = {
-  int: (v) => /^-?\d+$/.test(v) && Math.abs(Number(v)) <= 2 ** 31,
+  int: (v) => /^-?\d+$/.test(v) && Number(v) >= -(2 ** 31) && Number(v) <= 2 ** 31 - 1,
   long: (v) => /^-?\d+$/.test(v),
   bool: (v) => /^(true|false)$/i.test(v),
   guid: (v) => /^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$/i.test(v),
@@ -35,12 +35,12 @@ export interface CompiledRoute {
 export function compileRoute(template: string): CompiledRoute {
   const parts = template.replace(/^\/+|\/+$/g, '').split('/').filter((p) => p !== '');
   const segments: Segment[] = parts.map((part) => {
-    const m = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(\?)?(?::([a-z]+))?\}$/.exec(part);
+    const m = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?(\?)?\}$/.exec(part);
     if (!m) {
       if (part.includes('{') || part.includes('}')) throw new Error(`Unsupported route segment '${part}' in '${template}'`);
       return { kind: 'literal', text: part.toLowerCase() };
     }
-    const [, star, name = '', optional, constraint] = m;
+    const [, star, name = '', constraint, optional] = m;
     if (star) return { kind: 'catchAll', name };
     const check = constraint ? constraints[constraint] : undefined;
     if (constraint && !check) throw new Error(`Unsupported route constraint '${constraint}' in '${template}'`);
@@ -70,7 +70,9 @@ export function matchRoute(route: CompiledRoute, path: string): Record<string, s
   let i = 0;
   for (const seg of route.segments) {
     if (seg.kind === 'catchAll') {
-      params[seg.name] = safeDecode(parts.slice(i).join('/')) ?? '';
+      const rest = safeDecode(parts.slice(i).join('/'));
+      if (rest === undefined) return undefined;
+      params[seg.name] = rest;
       return params;
     }
     const part = parts[i];

@@ -40,7 +40,10 @@ export const settingsSchema = z.object({
   /** Minimum interval between two progress writes of a running job, in ms (default 1000). */
   JOBS_PROGRESS_INTERVAL_MS: int(100, 60_000).default(1000),
   /** Public origin (scheme://host[:port]) used in `Location` and management URLs, e.g. behind a gateway. */
-  JOBS_PUBLIC_BASE_URL: z.url().optional(),
+  JOBS_PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => /^https?:\/\/[^/?#]+\/*$/.test(u), 'must be an origin: http(s)://host[:port], no path, query or fragment')
+    .optional(),
   /** Whether `X-Forwarded-Host` / `X-Forwarded-Proto` from a trusted proxy may build URLs (default false). */
   JOBS_TRUST_FORWARDED_HEADERS: boolean.default(false),
   /** Days a job, its input and its result are kept (default 7). */

@@ -1,5 +1,6 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ProblemError } from '../core/problem';
+import { callerOf } from '../http/caller';
 import { errorResponse, statusAcceptedResponse } from '../http/jobResponses';
 import { defaultStatusOptions } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
@@ -12,7 +13,7 @@ import { services } from '../services';
 export async function cancelJob(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const s = services();
-    const { job } = await s.jobs.cancel(request.params.id ?? '');
+    const { job } = await s.jobs.cancel(request.params.id ?? '', callerOf(request));
     const urls = jobUrls(publicOrigin(request, s.config), job.id, defaultStatusOptions);
     return statusAcceptedResponse(job, urls, s.config.retryAfterSeconds);
   } catch (err) {

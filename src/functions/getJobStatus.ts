@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { fieldErrors } from '../core/jobs/jobService';
 import { ProblemError } from '../core/problem';
+import { callerOf } from '../http/caller';
 import { errorResponse, retryAfterSeconds, statusResponse } from '../http/jobResponses';
 import { statusOptionsSchema } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
@@ -17,7 +18,7 @@ export async function getJobStatus(request: HttpRequest, context: InvocationCont
     const s = services();
     const options = statusOptionsSchema.safeParse(Object.fromEntries(request.query));
     if (!options.success) throw new ProblemError(400, 'Invalid status options.', { errors: fieldErrors(options.error, 'query') });
-    const { job } = await s.jobs.get(request.params.id ?? '');
+    const { job } = await s.jobs.get(request.params.id ?? '', callerOf(request));
     const urls = jobUrls(publicOrigin(request, s.config), job.id, options.data);
     return await statusResponse(job, options.data, urls, retryAfterSeconds(job, new Date(), s.config), s.results);
   } catch (err) {

@@ -1,12 +1,13 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { ProblemError } from '../core/problem';
+import { callerOf } from '../http/caller';
 import { errorResponse } from '../http/jobResponses';
 import { services } from '../services';
 
 /** `DELETE /api/jobs/{id}`: cancels the job if needed, deletes everything stored for it, 204. */
 export async function purgeJob(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    await services().jobs.purge(request.params.id ?? '');
+    await services().jobs.purge(request.params.id ?? '', callerOf(request));
     return { status: 204 };
   } catch (err) {
     if (!(err instanceof ProblemError)) context.error('Purge failed:', err);

@@ -2,8 +2,11 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { fieldErrors } from '../core/jobs/jobService';
+import { isTerminal } from '../core/jobs/model';
 import { ProblemError } from '../core/problem';
-import { acceptedResponse, errorResponse } from '../http/jobResponses';
+import { callerOf } from '../http/caller';
+import { acceptedResponse, errorResponse, retryAfterSeconds, statusResponse } from '../http/jobResponses';
+import { preferredWaitSeconds } from '../http/prefer';
 import { splitQuery, statusOptionsSchema } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
 import { services } from '../services';
@@ -11,7 +14,8 @@ import { services } from '../services';
 /**
  * `POST /api/jobs/{type}`: validates the request, streams the body to Blob storage (claim check),
  * enqueues the job and answers 202 Accepted with `Location`, `Operation-Location` and `Retry-After`.
- * Errors are problem details: 400, 404, 413, 415, 503 (see CONTRACT.md).
+ * `Idempotency-Key` replays the original job; `Prefer: wait=N` (RFC 7240) answers with the finished
+ * result when the job ends within N seconds. Errors are problem details: 400, 404, 413, 415, 422, 503.
  */
 export async function submitJob(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
@@ -22,19 +26,41 @@ export async function submitJob(request: HttpRequest, context: InvocationContext
       throw new ProblemError(400, 'Invalid status options.', { errors: fieldErrors(statusOptions.error, 'query') });
     }
     const length = request.headers.get('content-length');
+    const key = request.headers.get('idempotency-key');
+    const caller = callerOf(request);
     const body = request.body ? Readable.fromWeb(request.body as NodeReadableStream) : Readable.from([]);
     await s.ready();
-    const created = await s.jobs.submit({
+    const submitted = await s.jobs.submit({
       type: request.params.type ?? '',
       options: rest,
+      statusOptions: status,
       contentType: request.headers.get('content-type') ?? undefined,
       ...(length !== null && /^\d+$/.test(length) ? { contentLength: Number(length) } : {}),
       body,
       correlationId: context.traceContext?.traceParent ?? context.invocationId,
+      ...(key !== null ? { idempotencyKey: key } : {}),
+      ...(caller ? { caller } : {}),
     });
-    const urls = jobUrls(publicOrigin(request, s.config), created.job.id, statusOptions.data);
-    context.info(`Accepted job ${created.job.id} (${created.job.type}, ${created.job.input.sizeBytes} bytes).`);
-    return acceptedResponse(created.job, urls, s.config.retryAfterSeconds);
+    let job = submitted.job;
+    const urls = jobUrls(publicOrigin(request, s.config), job.id, statusOptions.data);
+    context.info(`${submitted.replayed ? 'Replayed' : 'Accepted'} job ${job.id} (${job.type}, ${job.input.sizeBytes} bytes).`);
+
+    const wait = preferredWaitSeconds(request.headers.get('prefer'));
+    const extra: Record<string, string> = submitted.replayed ? { 'Idempotent-Replayed': 'true' } : {};
+    if (wait !== undefined) {
+      const deadline = Date.now() + wait * 1000;
+      while (!isTerminal(job.status) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
+        job = (await s.jobs.get(job.id, caller)).job;
+      }
+      extra['Preference-Applied'] = `wait=${wait}`;
+      if (isTerminal(job.status)) {
+        const done = await statusResponse(job, statusOptions.data, urls, 0, s.results);
+        return { ...done, headers: { ...(done.headers as Record<string, string>), ...extra } };
+      }
+    }
+    const accepted = acceptedResponse(job, urls, retryAfterSeconds(job, new Date(), s.config));
+    return { ...accepted, headers: { ...(accepted.headers as Record<string, string>), ...extra } };
   } catch (err) {
     if (!(err instanceof ProblemError)) context.error('Submit failed:', err);
     return errorResponse(err);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { JobStore, blobNames, streamToString } from '../../src/core/jobs/jobStore';
@@ -80,8 +80,8 @@ test('two racing completions: exactly one wins, the other sees a terminal job', 
 
 test('uploadInput streams the body and reports its size', async () => {
   const id = randomUUID();
-  const size = await store.uploadInput(id, Readable.from([Buffer.from('a,b\n'), Buffer.from('1,2\n')]), 'text/csv', 100);
-  expect(size).toBe(8);
+  const stored = await store.uploadInput(id, Readable.from([Buffer.from('a,b\n'), Buffer.from('1,2\n')]), 'text/csv', 100);
+  expect(stored).toEqual({ sizeBytes: 8, sha256: createHash('sha256').update('a,b\n1,2\n').digest('hex') });
   expect(await streamToString(await store.openInput(id))).toBe('a,b\n1,2\n');
   const props = await store.container.getBlobClient(blobNames.input(id)).getProperties();
   expect(props.contentType).toBe('text/csv');

@@ -199,11 +199,11 @@ describe('recordProgress', () => {
     }
   });
 
-  // BUG: a non-finite report (e.g. a processor computing bytesRead / sizeBytes with sizeBytes 0 → NaN)
+  // Regression (fixed): a non-finite report (e.g. a processor computing bytesRead / sizeBytes with sizeBytes 0 → NaN)
   // turns percentComplete into NaN: Math.max(40, NaN) is NaN. The record then violates
   // jobRecordSchema (min 0, max 100) and JSON.stringify stores it as null, so the job can no longer be
   // read back by the job store. Expected: the report is ignored (percent stays 40).
-  test.failing('a NaN percentComplete report leaves the percent unchanged (monotonic)', () => {
+  test('a NaN percentComplete report leaves the percent unchanged (monotonic)', () => {
     const job = recordProgress(running(), { percentComplete: 40 }, later);
     const next = recordProgress(job, { percentComplete: Number.NaN }, evenLater);
     expect(next.percentComplete).toBe(40);

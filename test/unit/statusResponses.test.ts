@@ -240,7 +240,8 @@ describe('toStatusDocument', () => {
   });
 
   test('carries the fields of the contract and customStatus = progress', () => {
-    const doc = toStatusDocument(running);
+    const withInternals = { ...running, owner: 'principal-1', idempotencyKeyBlob: 'idempotency/k', lastError: 'boom' } as JobRecord;
+    const doc = toStatusDocument(withInternals);
     expect(doc).toEqual({
       id,
       type: 'csv-report',
@@ -253,7 +254,7 @@ describe('toStatusDocument', () => {
       customStatus: { percentComplete: 40, progress: { rows: 4 } },
     });
     // Internal fields stay internal.
-    for (const key of ['attempts', 'input', 'options', 'result', 'cancelRequested', 'lastError']) expect(doc).not.toHaveProperty(key);
+    for (const key of ['attempts', 'input', 'options', 'result', 'cancelRequested', 'lastError', 'owner', 'idempotencyKeyBlob', 'startedDateTime']) expect(doc).not.toHaveProperty(key);
   });
 
   test('resourceLocation only when given; error only when the job has one', () => {
@@ -442,7 +443,7 @@ describe('publicOrigin', () => {
   const local = 'http://localhost:7071/api/jobs/csv-report?x=1';
   const fwd = { 'X-Forwarded-Host': 'gw.example.com', 'X-Forwarded-Proto': 'https' };
 
-  test.each([
+  test.each<{ what: string; url: string; headers: Record<string, string>; trust: boolean; base?: string; expected: string }>([
     { what: 'configured base URL wins over everything', url: local, headers: fwd, trust: true, base: 'https://api.example.com', expected: 'https://api.example.com' },
     { what: 'trusted forwarded headers', url: local, headers: fwd, trust: true, expected: 'https://gw.example.com' },
     { what: 'untrusted forwarded headers are ignored', url: local, headers: fwd, trust: false, expected: 'http://localhost:7071' },

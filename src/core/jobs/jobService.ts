@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { AppConfig } from '../config';
 import { ProblemError } from '../problem';
 import { getProcessor } from '../processors/registry';
 import { isTransientStorageError } from '../storage';
 import type { JobQueue } from './jobQueue';
-import type { JobStore } from './jobStore';
+import { blobNames, type JobStore } from './jobStore';
 import type { JobRecord, VersionedJob } from './model';
 import { jobIdSchema } from './model';
 import * as machine from './stateMachine';
@@ -16,13 +16,30 @@ export interface SubmitRequest {
   type: string;
   /** Processor options from the query string (reserved status options already removed). */
   options: Record<string, string>;
+  /** Status options chosen by the caller (part of the idempotency fingerprint). */
+  statusOptions?: Record<string, string>;
   /** `Content-Type` header, or undefined. */
   contentType: string | undefined;
   /** `Content-Length` header in bytes, when the client sent one. */
   contentLength?: number;
   body: Readable;
   correlationId?: string;
+  /** `Idempotency-Key` header (at most 255 characters). */
+  idempotencyKey?: string;
+  /** Authenticated caller (App Service authentication principal id); scopes keys and owns the job. */
+  caller?: string;
 }
+
+/** What a submit led to: a new job, or the original job of a replayed `Idempotency-Key`. */
+export interface SubmitResult extends VersionedJob {
+  replayed: boolean;
+}
+
+/** Longest accepted `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header). */
+export const maxIdempotencyKeyLength = 255;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const sorted = (o: Record<string, string> = {}) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** The media type without parameters, lowercased (`text/csv; charset=utf-8` → `text/csv`). */
 export function essence(contentType: string | undefined): string {
@@ -61,7 +78,7 @@ export class JobService {
    * @throws ProblemError 404 unknown type, 415 wrong media type, 400 invalid options or body
    *   (with field-level `errors`), 413 body over `JOBS_MAX_INPUT_BYTES`, 503 storage unavailable
    */
-  async submit(req: SubmitRequest): Promise<VersionedJob> {
+  async submit(req: SubmitRequest): Promise<SubmitResult> {
     const processor = getProcessor(req.type);
     if (!processor) throw new ProblemError(404, `Unknown job type '${req.type}'.`);
     const mediaType = essence(req.contentType);
@@ -73,6 +90,11 @@ export class JobService {
     const options = processor.optionsSchema.safeParse(req.options);
     if (!options.success) {
       throw new ProblemError(400, 'Invalid job options.', { errors: fieldErrors(options.error, 'query') });
+    }
+    if (req.idempotencyKey !== undefined && (req.idempotencyKey.length === 0 || req.idempotencyKey.length > maxIdempotencyKeyLength)) {
+      throw new ProblemError(400, `Idempotency-Key must be 1 to ${maxIdempotencyKeyLength} characters.`, {
+        errors: [{ path: 'header.Idempotency-Key', message: `1 to ${maxIdempotencyKeyLength} characters` }],
+      });
     }
     const max = this.config.maxInputBytes;
     if (req.contentLength !== undefined && req.contentLength > max) {
@@ -86,39 +108,77 @@ export class JobService {
       body = await this.validateJson(body, processor.inputSchema, max);
     }
     const contentType = req.contentType ?? mediaType;
-    let sizeBytes: number;
+    let input: { sizeBytes: number; sha256: string };
     try {
-      sizeBytes = await this.store.uploadInput(id, body, contentType, max);
+      input = await this.store.uploadInput(id, body, contentType, max);
     } catch (err) {
       if (err instanceof ProblemError) throw err;
       return unavailable(err, this.config.retryAfterSeconds);
     }
-    if (sizeBytes === 0) {
+    if (input.sizeBytes === 0) {
       await this.store.purge(id).catch(() => undefined);
       throw new ProblemError(400, 'The request body is empty.');
     }
-    const now = this.now().toISOString();
-    const job: JobRecord = {
-      id,
-      type: processor.type,
-      status: 'NotStarted',
-      options: req.options,
-      input: { contentType, sizeBytes },
-      createdDateTime: now,
-      lastUpdatedDateTime: now,
-      percentComplete: 0,
-      progress: {},
-      attempts: 0,
-      ...(req.correlationId ? { correlationId: req.correlationId } : {}),
-    };
+    const now = this.now();
+    let idempotencyKeyBlob: string | undefined;
     try {
+      if (req.idempotencyKey !== undefined) {
+        const keyHash = sha256(`${req.caller ?? ''}\n${req.idempotencyKey}`);
+        const fingerprint = sha256(JSON.stringify([processor.type, sorted(req.options), sorted(req.statusOptions), mediaType, input.sha256]));
+        const staleBefore = now.getTime() - this.config.retentionDays * 24 * 3600 * 1000;
+        const claim = await this.store.claimIdempotencyKey(keyHash, { jobId: id, fingerprint, createdDateTime: now.toISOString() }, staleBefore);
+        if (claim !== 'created') {
+          await this.store.purge(id).catch(() => undefined);
+          if (claim.fingerprint !== fingerprint) {
+            throw new ProblemError(422, 'This Idempotency-Key was already used with a different request.');
+          }
+          return { ...(await this.original(claim.jobId, req.caller)), replayed: true };
+        }
+        idempotencyKeyBlob = blobNames.idempotencyKey(keyHash);
+      }
+      const job: JobRecord = {
+        id,
+        type: processor.type,
+        status: 'NotStarted',
+        options: req.options,
+        input: { contentType, sizeBytes: input.sizeBytes },
+        createdDateTime: now.toISOString(),
+        lastUpdatedDateTime: now.toISOString(),
+        percentComplete: 0,
+        progress: {},
+        attempts: 0,
+        ...(req.caller ? { owner: req.caller } : {}),
+        ...(idempotencyKeyBlob ? { idempotencyKeyBlob } : {}),
+        ...(req.correlationId ? { correlationId: req.correlationId } : {}),
+      };
       const created = await this.store.create(job);
       await this.queue.send({ v: 1, jobId: id, type: job.type, ...(req.correlationId ? { correlationId: req.correlationId } : {}) });
-      return created;
+      return { ...created, replayed: false };
     } catch (err) {
+      if (err instanceof ProblemError) throw err;
       await this.store.purge(id).catch(() => undefined);
+      if (idempotencyKeyBlob) await this.store.deleteBlob(idempotencyKeyBlob).catch(() => undefined);
       return unavailable(err, this.config.retryAfterSeconds);
     }
+  }
+
+  /**
+   * The job an idempotency key points to. The request that won the key may still be creating it, so
+   * the record is awaited briefly (about 5 s).
+   * @throws ProblemError 409 + Retry-After when it is still not there
+   */
+  private async original(jobId: string, caller: string | undefined): Promise<VersionedJob> {
+    for (let i = 0; i < 25; i++) {
+      const found = await this.store.get(jobId);
+      if (found && this.visibleTo(found.job, caller)) return found;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new ProblemError(409, 'A request with this Idempotency-Key is still being processed.', {}, { 'Retry-After': '1' });
+  }
+
+  /** Jobs submitted by an authenticated caller are visible to that caller only. */
+  private visibleTo(job: JobRecord, caller: string | undefined): boolean {
+    return job.owner === undefined || job.owner === caller;
   }
 
   private async validateJson(body: Readable, schema: z.ZodType, max: number): Promise<Readable> {
@@ -143,17 +203,18 @@ export class JobService {
 
   /**
    * Reads a job: one blob read.
-   * @throws ProblemError 404 when the id is malformed, unknown or past retention; 503 when storage is down
+   * @param caller the authenticated caller: a job owned by someone else reads as 404
+   * @throws ProblemError 404 when the id is malformed, unknown, past retention or not the caller's; 503 when storage is down
    */
-  async get(id: string): Promise<VersionedJob> {
-    if (!jobIdSchema.safeParse(id).success) throw new ProblemError(404, `No job with id '${id}'.`);
+  async get(id: string, caller?: string): Promise<VersionedJob> {
+    if (!jobIdSchema.safeParse(id).success) throw new ProblemError(404, 'No such job.');
     let found: VersionedJob | undefined;
     try {
       found = await this.store.get(id);
     } catch (err) {
       return unavailable(err, this.config.retryAfterSeconds);
     }
-    if (!found || this.expired(found.job)) throw new ProblemError(404, `No job with id '${id}'.`);
+    if (!found || this.expired(found.job) || !this.visibleTo(found.job, caller)) throw new ProblemError(404, 'No such job.');
     return found;
   }
 
@@ -167,11 +228,11 @@ export class JobService {
    * next check).
    * @throws ProblemError 404 unknown job, 409 already finished, 503 storage unavailable
    */
-  async cancel(id: string): Promise<VersionedJob> {
-    await this.get(id);
+  async cancel(id: string, caller?: string): Promise<VersionedJob> {
+    await this.get(id, caller);
     try {
       const updated = await this.store.update(id, (job) => machine.requestCancel(job, this.now()));
-      if (!updated) throw new ProblemError(404, `No job with id '${id}'.`);
+      if (!updated) throw new ProblemError(404, 'No such job.');
       return updated;
     } catch (err) {
       if (err instanceof machine.TransitionError) {
@@ -186,8 +247,8 @@ export class JobService {
    * Deletes a job and everything stored for it, canceling it first when it is still pending.
    * @throws ProblemError 404 unknown job, 503 storage unavailable
    */
-  async purge(id: string): Promise<void> {
-    await this.get(id);
+  async purge(id: string, caller?: string): Promise<void> {
+    const { job } = await this.get(id, caller);
     try {
       await this.store
         .update(id, (job) => machine.requestCancel(job, this.now()))
@@ -195,6 +256,7 @@ export class JobService {
           if (!(err instanceof machine.TransitionError)) throw err;
         });
       await this.store.purge(id);
+      if (job.idempotencyKeyBlob) await this.store.deleteBlob(job.idempotencyKeyBlob);
     } catch (err) {
       return unavailable(err, this.config.retryAfterSeconds);
     }

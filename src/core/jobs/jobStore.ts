@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
@@ -12,7 +13,17 @@ export const blobNames = {
   input: (id: string) => `${id}/input`,
   /** The result written by one attempt; the record names the one that won. */
   result: (id: string, attempt: number) => `${id}/result-${attempt}`,
+  /** An idempotency key record, named by the hash of the caller scope and key. */
+  idempotencyKey: (keyHash: string) => `idempotency/${keyHash}.json`,
 };
+
+/** What an `Idempotency-Key` maps to: the job it created and the fingerprint of the request. */
+export interface IdempotencyRecord {
+  jobId: string;
+  /** SHA-256 (hex) of the request: type, options, status options, media type, body. */
+  fingerprint: string;
+  createdDateTime: string;
+}
 
 /** Blob upload tuning: 4 MiB blocks, 2 in flight, so memory stays at about 8 MiB per upload. */
 const uploadBufferBytes = 4 * 1024 * 1024;
@@ -24,14 +35,16 @@ function isConditionFailure(err: unknown): boolean {
   return status === 412 || status === 409;
 }
 
-/** Counts bytes passing through and fails with 413 problem details past `maxBytes`. */
+/** Counts and hashes (SHA-256) bytes passing through; fails with 413 problem details past `maxBytes`. */
 class SizeLimit extends Transform {
   bytes = 0;
+  readonly hash = createHash('sha256');
   constructor(private readonly maxBytes: number) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
+    this.hash.update(chunk);
     if (this.bytes > this.maxBytes) {
       done(new ProblemError(413, `The request body exceeds the limit of ${this.maxBytes} bytes.`, { maxBytes: this.maxBytes }));
     } else {
@@ -64,10 +77,10 @@ export class JobStore {
 
   /**
    * Streams a request body into the job's input blob, enforcing the size limit while streaming.
-   * @returns the stored size in bytes
+   * @returns the stored size in bytes and the body's SHA-256 (hex)
    * @throws ProblemError 413 when the body is larger than `maxBytes` (nothing is committed)
    */
-  async uploadInput(id: string, body: Readable, contentType: string, maxBytes: number): Promise<number> {
+  async uploadInput(id: string, body: Readable, contentType: string, maxBytes: number): Promise<{ sizeBytes: number; sha256: string }> {
     const limit = new SizeLimit(maxBytes);
     const blob = this.container.getBlockBlobClient(blobNames.input(id));
     const counted = body.pipe(limit);
@@ -75,7 +88,43 @@ export class JobStore {
     await blob.uploadStream(counted, uploadBufferBytes, uploadConcurrency, {
       blobHTTPHeaders: { blobContentType: contentType },
     });
-    return limit.bytes;
+    return { sizeBytes: limit.bytes, sha256: limit.hash.digest('hex') };
+  }
+
+  /**
+   * Claims an idempotency key atomically: the record is created only if none exists
+   * (`If-None-Match: *`), so of two racing requests exactly one wins. A record older than
+   * `staleBeforeMs` (epoch ms; past retention) is replaced, conditionally on its ETag.
+   * @returns `created`, or the record that already holds the key
+   */
+  async claimIdempotencyKey(keyHash: string, record: IdempotencyRecord, staleBeforeMs: number): Promise<'created' | IdempotencyRecord> {
+    const blob = this.container.getBlockBlobClient(blobNames.idempotencyKey(keyHash));
+    const body = JSON.stringify(record);
+    const headers = { blobHTTPHeaders: { blobContentType: 'application/json' } };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await blob.upload(body, Buffer.byteLength(body), { ...headers, conditions: { ifNoneMatch: '*' } });
+        return 'created';
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      let existing: { record: IdempotencyRecord; etag: string };
+      try {
+        const res = await blob.download();
+        existing = { record: JSON.parse(await streamToString(res.readableStreamBody as Readable)) as IdempotencyRecord, etag: res.etag as string };
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) continue;
+        throw err;
+      }
+      if (Date.parse(existing.record.createdDateTime) >= staleBeforeMs) return existing.record;
+      try {
+        await blob.upload(body, Buffer.byteLength(body), { ...headers, conditions: { ifMatch: existing.etag } });
+        return 'created';
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+    }
+    throw new Error('Could not claim the idempotency key after 3 attempts');
   }
 
   /** Opens the stored input of a job as a stream. */

@@ -64,6 +64,10 @@ export const jobRecordSchema = z.object({
   /** Message of the last processing failure (kept for the poison handler's error). */
   lastError: z.string().optional(),
   result: resultRefSchema.optional(),
+  /** Authenticated caller who submitted the job (App Service authentication principal id). */
+  owner: z.string().optional(),
+  /** Blob of the `Idempotency-Key` record that created this job (deleted with the job). */
+  idempotencyKeyBlob: z.string().optional(),
   /** Correlation id (W3C trace id or the submit's invocation id) carried through the queue. */
   correlationId: z.string().optional(),
 });

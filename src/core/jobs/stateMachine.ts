@@ -45,7 +45,8 @@ export function start(job: JobRecord, now: Date): JobRecord {
 /** Running → Running with new progress. `percentComplete` never goes down and stays below 100 until done. */
 export function recordProgress(job: JobRecord, report: ProgressReport, now: Date): JobRecord {
   assertFrom(job, 'report progress for', ['Running']);
-  const percent = report.percentComplete === undefined ? job.percentComplete : Math.min(99, Math.max(job.percentComplete, report.percentComplete));
+  const reported = report.percentComplete;
+  const percent = reported === undefined || !Number.isFinite(reported) ? job.percentComplete : Math.min(99, Math.max(job.percentComplete, reported));
   return stamp({ ...job, percentComplete: percent, progress: report.progress ?? job.progress }, now);
 }
 

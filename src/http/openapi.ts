@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { processors } from '../core/processors/registry';
+import { acceptedDocumentSchema, statusDocumentSchema } from './jobResponses';
+import { statusOptionsSchema } from './statusOptions';
+import { routePrefix } from './urls';
+
+/** Problem details (RFC 9457) as the API answers them. */
+const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'Problem' });
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
+const jobId = z.uuid().meta({ description: 'Job id (UUID v4, 122 random bits)' });
+const retryAfter = z.string().regex(/^\d+$/).meta({ description: 'Seconds to wait before polling again (RFC 9110 §10.2.3)' });
+const statusDoc = statusDocumentSchema.meta({ id: 'StatusDocument' });
+const acceptedDoc = acceptedDocumentSchema.meta({ id: 'AcceptedDocument' });
+const statusQuery = statusOptionsSchema;
+const pendingHeaders = z.object({ 'Retry-After': retryAfter });
+
+function submitOperation(type: string) {
+  const p = processors.get(type)!;
+  const query = (p.optionsSchema as unknown as z.ZodObject).extend(statusQuery.shape);
+  return {
+    post: {
+      operationId: `submit_${type.replace(/-/g, '_')}`,
+      summary: `Submit a ${type} job`,
+      description: p.description,
+      tags: ['jobs'],
+      requestParams: {
+        query,
+        header: z.object({
+          'Idempotency-Key': z.string().min(1).max(255).optional().meta({ description: 'Same key + same request replays the original job; a different request gets 422' }),
+          Prefer: z.string().optional().meta({ description: '`wait=N` (RFC 7240): answer with the finished result when the job ends within N s (max 30)' }),
+        }),
+      },
+      requestBody: {
+        required: true,
+        content: Object.fromEntries(p.mediaTypes.map((m) => [m, { schema: m === 'application/json' && p.inputSchema ? p.inputSchema : z.string() }])),
+      },
+      responses: {
+        '202': {
+          description: 'Accepted: poll `Location` (or `Operation-Location`, always 200) after `Retry-After` seconds',
+          headers: z.object({ Location: z.url(), 'Operation-Location': z.url(), 'Retry-After': retryAfter }),
+          content: { 'application/json': { schema: acceptedDoc } },
+        },
+        '200': { description: 'With `Prefer: wait=N`, the finished job answered as the status URL would' },
+        '302': { description: 'With `Prefer: wait=N`, the finished job: redirect to the result SAS URL' },
+        '400': problem('Invalid options, header or body (field-level `errors`)'),
+        '404': problem('Unknown job type'),
+        '413': problem('Body larger than JOBS_MAX_INPUT_BYTES'),
+        '415': problem('Media type not accepted by the processor'),
+        '422': problem('Idempotency-Key reused with a different request'),
+        '503': { ...problem('Storage unavailable; retry after Retry-After'), headers: pendingHeaders },
+      },
+    },
+  };
+}
+
+/**
+ * The OpenAPI 3.1 document of the API, generated from the same zod schemas that validate requests
+ * and shape responses (zod-openapi), with one submit operation per registered processor.
+ */
+export function openApiDocument(): ReturnType<typeof createDocument> {
+  const base = `/${routePrefix}`;
+  const paths: ZodOpenApiPathsObject = {};
+  for (const type of processors.keys()) paths[`${base}/jobs/${type}`] = submitOperation(type);
+  paths[`${base}/jobs/{id}`] = {
+    get: {
+      operationId: 'getJobStatus',
+      summary: 'Status monitor of a job',
+      tags: ['jobs'],
+      requestParams: { path: z.object({ id: jobId }), query: statusQuery },
+      responses: {
+        '200': {
+          description: 'Pending (onPending=ok), or finished: document (onComplete=status) or result bytes (onComplete=stream)',
+          headers: z.object({ 'Retry-After': retryAfter.optional() }),
+          content: { 'application/json': { schema: statusDoc } },
+        },
+        '202': { description: 'Pending with onPending=accepted', headers: z.object({ Location: z.url(), 'Retry-After': retryAfter }), content: { 'application/json': { schema: statusDoc } } },
+        '302': { description: 'Succeeded (onComplete=redirect): Location is a short-lived read-only SAS URL of the result', headers: z.object({ Location: z.url() }) },
+        '303': { description: 'Succeeded (onComplete=seeOther): as 302', headers: z.object({ Location: z.url() }) },
+        '400': problem('Invalid status option'),
+        '404': problem('Unknown or expired job'),
+        '409': problem('The job was canceled'),
+        '422': problem('The processor rejected the input'),
+        '500': problem('Processing failed'),
+        '503': problem('Storage unavailable'),
+      },
+    },
+    delete: {
+      operationId: 'purgeJob',
+      summary: 'Cancel if needed and delete everything stored for the job',
+      tags: ['jobs'],
+      requestParams: { path: z.object({ id: jobId }) },
+      responses: { '204': { description: 'Deleted' }, '404': problem('Unknown job'), '503': problem('Storage unavailable') },
+    },
+  };
+  paths[`${base}/jobs/{id}/cancel`] = {
+    post: {
+      operationId: 'cancelJob',
+      summary: 'Cancel a job',
+      tags: ['jobs'],
+      requestParams: { path: z.object({ id: jobId }) },
+      responses: {
+        '202': { description: 'Canceled, or cancel requested for a running job', content: { 'application/json': { schema: statusDoc } } },
+        '404': problem('Unknown job'),
+        '409': problem('Already finished'),
+        '503': problem('Storage unavailable'),
+      },
+    },
+  };
+  paths[`${base}/openapi.json`] = {
+    get: { operationId: 'getOpenApi', summary: 'This document', tags: ['meta'], responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: z.object({}).loose() } } } } },
+  };
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Asynchronous Request-Reply jobs API',
+      version: '1.0.0',
+      description: 'Submit long-running jobs (202 Accepted), poll their status monitor, fetch results through short-lived SAS URLs. See CONTRACT.md.',
+    },
+    paths,
+  });
+}
