@@ -88,6 +88,8 @@ var jobsAppSettings = {
   JOBS_PUBLIC_BASE_URL: publicBaseUrl
   JOBS_TRUST_FORWARDED_HEADERS: 'false'
   JOBS_RETENTION_DAYS: string(retentionDays)
+  // The blob lifecycle rule enforces retention in Azure; the local sweep function is not needed here.
+  'AzureWebJobs.sweepExpiredJobs.Disabled': 'true'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {

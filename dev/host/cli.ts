@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   }
   console.log('Functions:');
   for (const r of host.http.routes) console.log(`  ${r.name}: [${r.methods.join(',')}] http://localhost:${host.port}${r.route}`);
-  for (const f of host.functions.filter((n) => !host.http.routes.some((r) => r.name === n))) console.log(`  ${f}: queueTrigger`);
+  for (const f of host.functions.filter((fn) => !host.http.routes.some((r) => r.name === fn.name))) console.log(`  ${f.name}: ${f.trigger}`);
   console.log(`Local host listening on http://127.0.0.1:${host.port}`);
 
   let stopping = false;

@@ -3,6 +3,7 @@ import { readHostJson } from './hostJson';
 import { startHttpHost, type HttpHost } from './httpHost';
 import { loadApp } from './loadApp';
 import { startQueueListener, type QueueListener } from './queueListener';
+import { startTimerListener, type TimerListener } from './timerListener';
 import { resolveBindingExpression, type LocalHostSettings } from './settings';
 import type { RpcLogLevel } from './coreApi';
 
@@ -21,7 +22,8 @@ export interface LocalHostOptions {
 export interface LocalHost {
   port: number;
   http: HttpHost;
-  functions: string[];
+  /** Registered functions and their trigger types (disabled ones left out). */
+  functions: { name: string; trigger: string }[];
   /** Stops HTTP and queue listeners (waiting for running invocations), then runs `appTerminate` hooks. */
   close(): Promise<void>;
 }
@@ -41,10 +43,21 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     if (level === 'debug' || level === 'trace') return;
     log(`${new Date().toISOString()} ${levels[level] ?? 'INFO'}${fn ? ` [${fn}]` : ''} ${message}`);
   });
-  const listeners: QueueListener[] = [];
+  // `AzureWebJobs.<name>.Disabled=true` turns a function off, as in Azure and `func start`.
+  for (const name of [...app.core.registrations.keys()]) {
+    if (/^(true|1)$/i.test(process.env[`AzureWebJobs.${name}.Disabled`] ?? '')) {
+      app.core.registrations.delete(name);
+      log(`Function '${name}' is disabled (AzureWebJobs.${name}.Disabled).`);
+    }
+  }
+  const listeners: (QueueListener | TimerListener)[] = [];
   for (const reg of app.core.registrations.values()) {
     const type = reg.trigger.type?.toLowerCase();
     if (type === 'httptrigger') continue;
+    if (type === 'timertrigger') {
+      listeners.push(startTimerListener(app.core, reg, resolveBindingExpression(String(reg.trigger.schedule)), (m) => log(`${new Date().toISOString()} WARN [${reg.metadata.name}] ${m}`)));
+      continue;
+    }
     if (type !== 'queuetrigger') throw new Error(`Trigger type '${reg.trigger.type}' of '${reg.metadata.name}' is not supported by the local host.`);
     const connectionName = String(reg.trigger.connection ?? 'AzureWebJobsStorage');
     const connection = process.env[connectionName];
@@ -76,7 +89,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   return {
     port: http.port,
     http,
-    functions: [...app.core.registrations.keys()],
+    functions: [...app.core.registrations.values()].map((r) => ({ name: r.metadata.name, trigger: String(r.trigger.type) })),
     async close() {
       await http.close();
       await Promise.all(listeners.map((l) => l.stop()));

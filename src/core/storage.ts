@@ -1,5 +1,5 @@
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { QueueServiceClient } from '@azure/storage-queue';
+import { BlobServiceClient, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
+import { QueueServiceClient, type StoragePipelineOptions as QueuePipelineOptions } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { AppConfig } from './config';
@@ -15,6 +15,13 @@ export interface StorageClients {
 }
 
 /**
+ * Retry policy of the app's storage clients: a few quick retries (200 ms doubling to 2 s), so that a
+ * storage outage turns into a 503 + Retry-After within seconds instead of holding the caller for the
+ * SDK default's minutes; the queue's own redelivery covers the worker. Each try may take 60 s.
+ */
+export const storageRetryOptions = { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 60_000 };
+
+/**
  * Creates the Blob and Queue service clients.
  * - connection string (`UseDevelopmentStorage=true`, Azurite or account key): shared key auth;
  * - identity (`AzureWebJobsStorage__blobServiceUri`/`__queueServiceUri`): Microsoft Entra tokens from
@@ -22,9 +29,11 @@ export interface StorageClients {
  */
 export function createStorageClients(config: AppConfig): StorageClients {
   const s = config.storage;
+  const blobOptions: StoragePipelineOptions = { retryOptions: storageRetryOptions };
+  const queueOptions: QueuePipelineOptions = { retryOptions: storageRetryOptions };
   if (s.kind === 'connectionString') {
-    const blobService = BlobServiceClient.fromConnectionString(s.connectionString);
-    const queueService = QueueServiceClient.fromConnectionString(s.connectionString);
+    const blobService = BlobServiceClient.fromConnectionString(s.connectionString, blobOptions);
+    const queueService = QueueServiceClient.fromConnectionString(s.connectionString, queueOptions);
     const cred = blobService.credential;
     return {
       blobService,
@@ -36,8 +45,8 @@ export function createStorageClients(config: AppConfig): StorageClients {
     ? new ManagedIdentityCredential({ clientId: s.clientId })
     : new DefaultAzureCredential();
   return {
-    blobService: new BlobServiceClient(s.blobServiceUri, tokenCredential),
-    queueService: new QueueServiceClient(s.queueServiceUri, tokenCredential),
+    blobService: new BlobServiceClient(s.blobServiceUri, tokenCredential, blobOptions),
+    queueService: new QueueServiceClient(s.queueServiceUri, tokenCredential, queueOptions),
     tokenCredential,
   };
 }
@@ -50,4 +59,14 @@ export function isTransientStorageError(err: unknown): boolean {
     e?.name === 'RestError' ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(e?.code ?? '')
   );
+}
+
+/**
+ * A loggable one-line description of an error: name, message, storage status and code. Never the
+ * request (headers could carry credentials) and never a connection string.
+ */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { statusCode?: number; code?: string };
+  return [`${e.name}: ${e.message}`, e.statusCode ? `status ${e.statusCode}` : '', e.code ? `code ${e.code}` : ''].filter(Boolean).join(', ');
 }

@@ -4,6 +4,7 @@ import { callerOf } from '../http/caller';
 import { errorResponse, statusAcceptedResponse } from '../http/jobResponses';
 import { defaultStatusOptions } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
+import { describeError } from '../core/storage';
 import { services } from '../services';
 
 /**
@@ -17,7 +18,7 @@ export async function cancelJob(request: HttpRequest, context: InvocationContext
     const urls = jobUrls(publicOrigin(request, s.config), job.id, defaultStatusOptions);
     return statusAcceptedResponse(job, urls, s.config.retryAfterSeconds);
   } catch (err) {
-    if (!(err instanceof ProblemError)) context.error('Cancel failed:', err);
+    if (!(err instanceof ProblemError)) context.error(`Cancel failed: ${describeError(err)}`);
     return errorResponse(err);
   }
 }

@@ -3,6 +3,7 @@ import { OrchestrationRuntimeStatus } from 'durable-functions';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { AppConfig } from '../core/config';
+import { isTransientStorageError } from '../core/storage';
 import { jobStatusSchema, problemSchema, type JobRecord, type JobStatus } from '../core/jobs/model';
 import { problemMediaType, ProblemError, type ProblemDetails } from '../core/problem';
 import type { StatusOptions } from './statusOptions';
@@ -99,11 +100,15 @@ export function problemResponse(p: ProblemDetails, headers: Record<string, strin
 }
 
 /**
- * Maps any error to a response: a {@link ProblemError} to its problem, anything else to a generic
- * 500 problem (no message, no stack trace: those go to the log only).
+ * Maps any error to a response: a {@link ProblemError} to its problem, a storage outage or
+ * throttling to 503 + `Retry-After`, anything else to a generic 500 problem (no message, no stack
+ * trace: those go to the log only).
  */
-export function errorResponse(err: unknown): HttpResponseInit {
+export function errorResponse(err: unknown, retryAfter = 2): HttpResponseInit {
   if (err instanceof ProblemError) return problemResponse(err.problem, err.headers);
+  if (isTransientStorageError(err)) {
+    return problemResponse({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Storage is temporarily unavailable; retry later.' }, { 'Retry-After': String(retryAfter) });
+  }
   return problemResponse({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.' });
 }
 

@@ -112,3 +112,16 @@ test('a purged job is skipped by the worker', async () => {
   expect(await s.runner.run(message(job.id), log)).toBe('skipped');
   await expect(service.get(job.id)).rejects.toMatchObject({ problem: { status: 404 } });
 });
+
+test('jobs past retention read as 404 and the sweep removes them with their blobs', async () => {
+  const job = await submitCsv('a\n1\n');
+  const later = new JobService(s.store, s.queue, config, () => new Date(Date.now() + (config.retentionDays + 1) * 24 * 3600 * 1000));
+  await expect(later.get(job.id)).rejects.toMatchObject({ problem: { status: 404 } });
+  expect(await service.get(job.id)).toBeDefined();
+  const removed = await later.sweepExpired();
+  expect(removed).toContain(job.id);
+  expect(await s.store.get(job.id)).toBeUndefined();
+  const left: string[] = [];
+  for await (const b of s.store.container.listBlobsFlat({ prefix: `${job.id}/` })) left.push(b.name);
+  expect(left).toEqual([]);
+});

@@ -6,7 +6,7 @@ import { startTestHost, type TestHost } from '../support/localHost';
 /**
  * The local host's queue trigger, against Azurite, with a fixture app whose host.json sets
  * maxDequeueCount 2 and no retry delay: decoding, trigger metadata, delete on success, retries and
- * the `<queue>-poison` path.
+ * the `<queue>-poison` path; and its timer trigger (NCRONTAB schedule, `AzureWebJobs.<name>.Disabled`).
  */
 const queueName = uniqueName('fx');
 const service = QueueServiceClient.fromConnectionString(storageConnectionString());
@@ -39,7 +39,7 @@ async function poisonTexts(): Promise<string[]> {
 
 beforeAll(async () => {
   await queue.createIfNotExists();
-  host = await startTestHost({ FIXTURE_QUEUE: queueName }, join(__dirname, '..', 'fixtures', 'queue-app'));
+  host = await startTestHost({ FIXTURE_QUEUE: queueName, 'AzureWebJobs.disabledTicker.Disabled': 'true' }, join(__dirname, '..', 'fixtures', 'queue-app'));
 });
 afterAll(async () => {
   await host?.stop();
@@ -78,4 +78,15 @@ test('a plain-text message arrives as a string', async () => {
   await queue.sendMessage(b64('just text'));
   const inv = await waitFor(() => invocations().find((i) => i.message === 'just text'));
   expect(inv.metadata.dequeueCount).toBe(1);
+});
+
+test('a timer trigger fires on its six-field schedule with the timer object; a disabled function never runs', async () => {
+  const ticks = await waitFor(() => {
+    const t = [...host.output().matchAll(/TICK (\{.*\})$/gm)].map((m) => JSON.parse(m[1]!) as { isPastDue: boolean; scheduleStatus: { next: string } });
+    return t.length >= 2 ? t : undefined;
+  });
+  expect(ticks[0]!.isPastDue).toBe(false);
+  expect(Date.parse(ticks[0]!.scheduleStatus.next)).toBeGreaterThan(Date.now() - 10_000);
+  expect(host.output()).not.toContain('DISABLED-RAN');
+  expect(host.output()).toContain("Function 'disabledTicker' is disabled");
 });

@@ -218,6 +218,15 @@ export class JobService {
     return found;
   }
 
+  /**
+   * Removes jobs older than the retention period (`JOBS_RETENTION_DAYS`) with everything stored for
+   * them. In Azure the storage lifecycle management rule does the same; this sweep serves local runs.
+   * @returns the ids removed
+   */
+  async sweepExpired(): Promise<string[]> {
+    return this.store.sweep(new Date(this.now().getTime() - this.config.retentionDays * 24 * 3600 * 1000));
+  }
+
   /** True when the job is older than the retention period (it reads as 404 until swept). */
   expired(job: JobRecord): boolean {
     return this.now().getTime() - Date.parse(job.createdDateTime) > this.config.retentionDays * 24 * 3600 * 1000;

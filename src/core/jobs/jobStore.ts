@@ -211,6 +211,27 @@ export class JobStore {
     await this.container.getBlobClient(blobName).deleteIfExists();
   }
 
+  /**
+   * Deletes jobs (all their blobs) and idempotency records created before `cutoff`, judged by the
+   * blobs' creation time, so no record has to be read.
+   * @returns the ids of the jobs removed
+   */
+  async sweep(cutoff: Date): Promise<string[]> {
+    const removed: string[] = [];
+    for await (const item of this.container.listBlobsFlat()) {
+      const created = item.properties.createdOn ?? item.properties.lastModified;
+      if (created.getTime() >= cutoff.getTime()) continue;
+      if (item.name.startsWith('idempotency/')) {
+        await this.deleteBlob(item.name);
+      } else if (item.name.endsWith('/status.json')) {
+        const id = item.name.slice(0, -'/status.json'.length);
+        await this.purge(id);
+        removed.push(id);
+      }
+    }
+    return removed;
+  }
+
   /** Deletes everything stored for a job (record, input, results). @returns whether anything existed */
   async purge(id: string): Promise<boolean> {
     let any = false;
