@@ -212,22 +212,18 @@ export class JobStore {
   }
 
   /**
-   * Deletes jobs (all their blobs) and idempotency records created before `cutoff`, judged by the
-   * blobs' creation time, so no record has to be read.
-   * @returns the ids of the jobs removed
+   * Deletes every blob of the container created before `cutoff` (job records, inputs, results,
+   * idempotency records, and orphans of interrupted submits alike), judged by the blobs' creation
+   * time so no record has to be read. Everything in the container is job data.
+   * @returns the ids of the jobs whose record was removed
    */
   async sweep(cutoff: Date): Promise<string[]> {
     const removed: string[] = [];
     for await (const item of this.container.listBlobsFlat()) {
       const created = item.properties.createdOn ?? item.properties.lastModified;
       if (created.getTime() >= cutoff.getTime()) continue;
-      if (item.name.startsWith('idempotency/')) {
-        await this.deleteBlob(item.name);
-      } else if (item.name.endsWith('/status.json')) {
-        const id = item.name.slice(0, -'/status.json'.length);
-        await this.purge(id);
-        removed.push(id);
-      }
+      await this.deleteBlob(item.name);
+      if (item.name.endsWith('/status.json')) removed.push(item.name.slice(0, -'/status.json'.length));
     }
     return removed;
   }
