@@ -161,7 +161,8 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     }
     const proxyRes = await proxied;
     const headers = { ...proxyRes.headers };
-    delete headers['x-ms-invocation-id'];
+    // Hop-by-hop headers (RFC 9110 §7.6.1) describe the proxy connection, not the client's.
+    for (const h of ['x-ms-invocation-id', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']) delete headers[h];
     res.writeHead(proxyRes.statusCode ?? 500, headers);
     proxyRes.pipe(res);
     await new Promise<void>((resolve) => res.on('close', resolve));
@@ -197,6 +198,10 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     res.end(b?.bytes ? Buffer.from(b.bytes) : (b?.string ?? undefined));
   }
 
+  // Generous keep-alive, like the Functions host's Kestrel (120 s), so that clients reusing idle
+  // connections do not race the server closing them.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
