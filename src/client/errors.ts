@@ -5,24 +5,11 @@
 
 /**
  * Problem details for HTTP APIs (RFC 9457), as the job API sends them (`application/problem+json`)
- * and as a Failed or Canceled job carries them in its status document (`error`).
+ * and as a Failed or Canceled job carries them in its status document (`error`). The server's own
+ * type: a type-only import, so nothing server-side is bundled into browser code.
  */
-export interface ProblemDetails {
-  /** URI reference identifying the problem type; `about:blank` when the status code says it all. */
-  type: string;
-  /** Short, human-readable summary (e.g. `Unprocessable Content`). */
-  title: string;
-  /** HTTP status code (e.g. 422 when a processor rejected its input, 409 when canceled). */
-  status: number;
-  /** Human-readable explanation of this occurrence (e.g. which row and column is malformed). */
-  detail?: string;
-  /** URI reference of this occurrence (the job's status URL for a job's error). */
-  instance?: string;
-  /** Field-level validation issues (400): `path` is a dotted location such as `query.delimiter`. */
-  errors?: { path: string; message: string }[];
-  /** Extension members (RFC 9457 §3.2), e.g. `row`, `column`, `maxBytes`, `accepted`. */
-  [extension: string]: unknown;
-}
+import type { ProblemDetails } from '../core/problem';
+export type { ProblemDetails };
 
 /** Where a {@link JobProblemError} comes from. */
 export interface JobProblemContext {

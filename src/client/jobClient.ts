@@ -120,7 +120,10 @@ export interface SubmitOptions {
   signal?: AbortSignal;
   /** Trace id (32 lowercase hex digits) to join an existing trace; default a new random one. */
   traceId?: string;
-  /** Extra headers for this request only. */
+  /**
+   * Extra headers for this request only. Not `Prefer: wait=N`: the client expects the 202 job document
+   * (use `wait()` instead).
+   */
   headers?: Record<string, string>;
 }
 

@@ -118,6 +118,11 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       },
     },
   };
+  const page = (operationId: string, summary: string, media: string) => ({
+    get: { operationId, summary, tags: ['ui'], responses: { '200': { description: summary, content: { [media]: { schema: z.string() } } }, '404': problem('Any other path') } },
+  });
+  paths[`${base}/ui`] = page('getUiPage', 'The browser page (HTML)', 'text/html');
+  paths[`${base}/ui/app.js`] = page('getUiScript', 'The page script (bundled typed client)', 'text/javascript');
   paths[`${base}/openapi.json`] = {
     get: { operationId: 'getOpenApi', summary: 'This document', tags: ['meta'], responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: z.object({}).loose() } } } } },
   };
