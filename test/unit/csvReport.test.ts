@@ -17,6 +17,7 @@ import {
   type ProgressReport,
 } from '../../src/core/processors/processor';
 import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
+import { prng } from '../support/datasets';
 
 // ------------------------------------------------------------------------------------------------
 // Helpers
@@ -72,18 +73,6 @@ async function inputErrorOf(data: string | Buffer, query: Record<string, string>
     }
   }
   return err as ProcessorInputError;
-}
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Approximately normal variate (Box–Muller). */
