@@ -39,7 +39,8 @@ async function poisonTexts(): Promise<string[]> {
 
 beforeAll(async () => {
   await queue.createIfNotExists();
-  host = await startTestHost({ FIXTURE_QUEUE: queueName, 'AzureWebJobs.disabledTicker.Disabled': 'true' }, join(__dirname, '..', 'fixtures', 'queue-app'));
+  // A 2-second lease (dev-only setting) so that lease renewal is exercised within the test.
+  host = await startTestHost({ FIXTURE_QUEUE: queueName, 'AzureWebJobs.disabledTicker.Disabled': 'true', LOCAL_HOST_QUEUE_LEASE_SECONDS: '2' }, join(__dirname, '..', 'fixtures', 'queue-app'));
 });
 afterAll(async () => {
   await host?.stop();
@@ -90,3 +91,11 @@ test('a timer trigger fires on its six-field schedule with the timer object; a d
   expect(host.output()).not.toContain('DISABLED-RAN');
   expect(host.output()).toContain("Function 'disabledTicker' is disabled");
 });
+
+test('the lease is renewed while a long invocation runs: the message is not delivered twice', async () => {
+  await queue.sendMessage(b64(JSON.stringify({ sleepMs: 5000, n: 'slow' })));
+  await waitFor(() => invocations().find((i) => (i.message as { n?: string }).n === 'slow'));
+  await waitFor(async () => ((await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined), 20_000);
+  await new Promise((r) => setTimeout(r, 2500));
+  expect(invocations().filter((i) => (i.message as { n?: string }).n === 'slow')).toHaveLength(1);
+}, 30_000);
