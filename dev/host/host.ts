@@ -62,7 +62,8 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     const connectionName = String(reg.trigger.connection ?? 'AzureWebJobsStorage');
     const connection = process.env[connectionName];
     if (!connection) throw new Error(`Setting '${connectionName}' (connection of '${reg.metadata.name}') is not set.`);
-    const service = QueueServiceClient.fromConnectionString(connection);
+    // Quick retries, like the app's own clients, so a storage outage does not stall the listener.
+    const service = QueueServiceClient.fromConnectionString(connection, { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 } });
     const queueName = resolveBindingExpression(String(reg.trigger.queueName));
     const queue = service.getQueueClient(queueName);
     await queue.createIfNotExists();

@@ -74,14 +74,20 @@ export function startQueueListener(opts: QueueListenerOptions): QueueListener {
       if (!base64Pattern.test(text)) return poison(msg, popReceipt, 'body is not valid base64');
       text = Buffer.from(text, 'base64').toString('utf8');
     }
+    let renewing = false;
     const renew = setInterval(() => {
+      if (renewing) return;
+      renewing = true;
       queue
         .updateMessage(msg.messageId, popReceipt, undefined, Math.ceil(leaseMs / 1000))
         .then((r) => {
           popReceipt = r.popReceipt ?? popReceipt;
           nextVisibleOn = r.nextVisibleOn ?? nextVisibleOn;
         })
-        .catch((err: unknown) => log(`Lease renewal of ${msg.messageId} failed: ${(err as Error).message}`));
+        .catch((err: unknown) => log(`Lease renewal of ${msg.messageId} failed: ${(err as Error).message}`))
+        .finally(() => {
+          renewing = false;
+        });
     }, leaseMs / 2);
     const md = (v: unknown): RpcTypedData => ({ json: JSON.stringify(v) });
     const triggerMetadata: Record<string, RpcTypedData> = {
@@ -114,7 +120,13 @@ export function startQueueListener(opts: QueueListenerOptions): QueueListener {
     const capacity = o.batchSize + o.newBatchThreshold;
     while (!stopping.signal.aborted) {
       if (running.size > o.newBatchThreshold) {
-        await Promise.race([...running, sleep(o.maxPollingIntervalMs, stopping.signal)]);
+        // Wait for a slot (or the polling interval); the sleep is cancelled once the race settles.
+        const settled = new AbortController();
+        const onStop = () => settled.abort();
+        stopping.signal.addEventListener('abort', onStop, { once: true });
+        await Promise.race([...running, sleep(o.maxPollingIntervalMs, settled.signal)]);
+        settled.abort();
+        stopping.signal.removeEventListener('abort', onStop);
         continue;
       }
       let messages: DequeuedMessageItem[] = [];

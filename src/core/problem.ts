@@ -40,8 +40,11 @@ export class ProblemError extends Error {
   readonly problem: ProblemDetails;
   /** Extra response headers (e.g. `Retry-After` on 503). */
   readonly headers: Record<string, string>;
-  constructor(status: number, detail: string, extra: Partial<ProblemDetails> = {}, headers: Record<string, string> = {}) {
-    super(detail);
+  /**
+   * @param cause the underlying error (logged, never sent to the client)
+   */
+  constructor(status: number, detail: string, extra: Partial<ProblemDetails> = {}, headers: Record<string, string> = {}, cause?: unknown) {
+    super(detail, cause === undefined ? undefined : { cause });
     this.problem = { type: 'about:blank', title: titles[status] ?? 'Error', status, detail, ...extra };
     this.headers = headers;
   }

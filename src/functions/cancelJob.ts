@@ -1,10 +1,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { ProblemError } from '../core/problem';
 import { callerOf } from '../http/caller';
 import { errorResponse, statusAcceptedResponse } from '../http/jobResponses';
 import { defaultStatusOptions } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
-import { describeError } from '../core/storage';
+import { logFailure } from '../http/logging';
 import { services } from '../services';
 
 /**
@@ -18,7 +17,7 @@ export async function cancelJob(request: HttpRequest, context: InvocationContext
     const urls = jobUrls(publicOrigin(request, s.config), job.id, defaultStatusOptions);
     return statusAcceptedResponse(job, urls, s.config.retryAfterSeconds);
   } catch (err) {
-    if (!(err instanceof ProblemError)) context.error(`Cancel failed: ${describeError(err)}`);
+    logFailure(context, 'Cancel', err);
     return errorResponse(err);
   }
 }

@@ -5,7 +5,7 @@ import { callerOf } from '../http/caller';
 import { errorResponse, retryAfterSeconds, statusResponse } from '../http/jobResponses';
 import { statusOptionsSchema } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
-import { describeError } from '../core/storage';
+import { logFailure } from '../http/logging';
 import { services } from '../services';
 
 /**
@@ -23,7 +23,7 @@ export async function getJobStatus(request: HttpRequest, context: InvocationCont
     const urls = jobUrls(publicOrigin(request, s.config), job.id, options.data);
     return await statusResponse(job, options.data, urls, retryAfterSeconds(job, new Date(), s.config), s.results);
   } catch (err) {
-    if (!(err instanceof ProblemError)) context.error(`Status failed: ${describeError(err)}`);
+    logFailure(context, 'Status', err);
     return errorResponse(err);
   }
 }

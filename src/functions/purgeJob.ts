@@ -1,8 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { ProblemError } from '../core/problem';
 import { callerOf } from '../http/caller';
 import { errorResponse } from '../http/jobResponses';
-import { describeError } from '../core/storage';
+import { logFailure } from '../http/logging';
 import { services } from '../services';
 
 /** `DELETE /api/jobs/{id}`: cancels the job if needed, deletes everything stored for it, 204. */
@@ -11,7 +10,7 @@ export async function purgeJob(request: HttpRequest, context: InvocationContext)
     await services().jobs.purge(request.params.id ?? '', callerOf(request));
     return { status: 204 };
   } catch (err) {
-    if (!(err instanceof ProblemError)) context.error(`Purge failed: ${describeError(err)}`);
+    logFailure(context, 'Purge', err);
     return errorResponse(err);
   }
 }

@@ -9,7 +9,7 @@ import { acceptedResponse, errorResponse, retryAfterSeconds, statusResponse } fr
 import { preferredWaitSeconds } from '../http/prefer';
 import { splitQuery, statusOptionsSchema } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
-import { describeError } from '../core/storage';
+import { logFailure } from '../http/logging';
 import { services } from '../services';
 
 /**
@@ -63,7 +63,7 @@ export async function submitJob(request: HttpRequest, context: InvocationContext
     const accepted = acceptedResponse(job, urls, retryAfterSeconds(job, new Date(), s.config));
     return { ...accepted, headers: { ...(accepted.headers as Record<string, string>), ...extra } };
   } catch (err) {
-    if (!(err instanceof ProblemError)) context.error(`Submit failed: ${describeError(err)}`);
+    logFailure(context, 'Submit', err);
     return errorResponse(err);
   }
 }

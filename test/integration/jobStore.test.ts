@@ -35,14 +35,16 @@ async function names(prefix: string): Promise<string[]> {
 
 beforeAll(() => store.ensureContainer());
 
-test('create stores a record readable with its ETag; a second create of the same id is refused', async () => {
+test('create stores a record readable with its ETag; a retried identical create finds it; a different record with the same id is refused', async () => {
   const job = newJob();
   const created = await store.create(job);
   const read = await store.get(job.id);
   expect(read?.job).toEqual(job);
   expect(read?.etag).toBe(created.etag);
-  const err = (await store.create(job).catch((e: unknown) => e)) as { statusCode?: number };
+  expect(await store.create(job)).toEqual(created);
+  const err = (await store.create({ ...job, type: 'other' }).catch((e: unknown) => e)) as { statusCode?: number };
   expect([409, 412]).toContain(err.statusCode);
+  expect((await store.get(job.id))?.job.type).toBe('csv-report');
 });
 
 test('get of an unknown id is undefined, update of an unknown id is undefined', async () => {

@@ -18,9 +18,16 @@ export class JobQueue {
 
   /**
    * Enqueues a job message; default time-to-live (7 days).
+   * @returns the message id and pop receipt (to take the message back, see {@link unsend})
    * @throws RestError when storage refuses or is unreachable
    */
-  async send(message: JobMessage): Promise<void> {
-    await this.queue.sendMessage(encodeJobMessage(message));
+  async send(message: JobMessage): Promise<{ messageId: string; popReceipt: string }> {
+    const res = await this.queue.sendMessage(encodeJobMessage(message));
+    return { messageId: res.messageId, popReceipt: res.popReceipt };
+  }
+
+  /** Deletes a message this process just sent (compensation when the job record could not be created). */
+  async unsend(receipt: { messageId: string; popReceipt: string }): Promise<void> {
+    await this.queue.deleteMessage(receipt.messageId, receipt.popReceipt);
   }
 }

@@ -4,7 +4,7 @@ import { ProcessorAbortedError, ProcessorInputError, type ProgressReport } from 
 import { getProcessor } from '../processors/registry';
 import type { JobStore } from './jobStore';
 import type { JobMessage } from './messageCodec';
-import { isTerminal, type JobRecord } from './model';
+import { isTerminal, type JobRecord, type VersionedJob } from './model';
 import * as machine from './stateMachine';
 
 /** What one delivery of a job message led to. `skipped`: nothing to do (duplicate, finished or purged job). */
@@ -15,6 +15,9 @@ export interface RunLog {
   info(...args: unknown[]): void;
   warn(...args: unknown[]): void;
 }
+
+/** How long after its message was sent a missing job record may still be on its way (ms). */
+export const recordGraceMs = 60_000;
 
 /** Signals that the job record vanished (purged) or left Running while the processor ran. */
 class JobGone extends Error {}
@@ -43,9 +46,15 @@ export class JobRunner {
 
   async run(message: JobMessage, log: RunLog): Promise<RunOutcome> {
     const id = message.jobId;
-    const found = await this.store.get(id);
-    if (!found || isTerminal(found.job.status)) {
-      log.info(`Job ${id}: ${found ? found.job.status : 'not found'}; nothing to do.`);
+    const found = await this.findRecord(message);
+    if (!found) {
+      log.info(`Job ${id}: not found (purged, or its submit failed); nothing to do.`);
+      return 'skipped';
+    }
+    if (isTerminal(found.job.status)) {
+      // A redelivery after a finished run: also remove results of attempts that died before recording theirs.
+      await this.store.deleteResultsExcept(id, found.job.result?.blobName);
+      log.info(`Job ${id}: already ${found.job.status}; nothing to do.`);
       return 'skipped';
     }
     if (found.job.cancelRequested) return this.finishCanceled(id);
@@ -85,6 +94,7 @@ export class JobRunner {
       try {
         const done = await this.store.update(id, (job) => machine.succeed(job, ref, this.now()));
         if (!done) throw new JobGone();
+        await this.store.deleteResultsExcept(id, ref.blobName).catch(() => undefined);
         log.info(`Job ${id} succeeded (attempt ${started.attempts}, ${ref.sizeBytes} bytes).`);
         return 'succeeded';
       } catch (err) {
@@ -104,6 +114,25 @@ export class JobRunner {
       }
       await this.recordFailure(id, err);
       throw err;
+    }
+  }
+
+  /**
+   * Reads the job of a message. The submit sends the message just before it creates the record, so a
+   * young message (under {@link recordGraceMs}) may arrive first: the record is awaited a few
+   * seconds, then the message is retried by the queue.
+   * @returns the job, or undefined when it does not exist (purged, or its submit failed)
+   * @throws Error while a young message's record is not there yet
+   */
+  private async findRecord(message: JobMessage): Promise<VersionedJob | undefined> {
+    const sentAt = message.enqueuedAt ? Date.parse(message.enqueuedAt) : 0;
+    for (let i = 0; ; i++) {
+      const found = await this.store.get(message.jobId);
+      if (found) return found;
+      const young = this.now().getTime() - sentAt < recordGraceMs;
+      if (!young) return undefined;
+      if (i >= 15) throw new Error(`The record of job ${message.jobId} is not there yet; the message will be retried.`);
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 

@@ -54,7 +54,7 @@ export function fieldErrors(error: z.ZodError, prefix: string): { path: string; 
 /** Maps a storage outage or throttling to 503 + Retry-After; passes other errors on. */
 export function unavailable(err: unknown, retryAfterSeconds: number): never {
   if (isTransientStorageError(err)) {
-    throw new ProblemError(503, 'Storage is temporarily unavailable; retry later.', {}, { 'Retry-After': String(retryAfterSeconds) });
+    throw new ProblemError(503, 'Storage is temporarily unavailable; retry later.', {}, { 'Retry-After': String(retryAfterSeconds) }, err);
   }
   throw err;
 }
@@ -121,18 +121,29 @@ export class JobService {
     }
     const now = this.now();
     let idempotencyKeyBlob: string | undefined;
+    let sent: { messageId: string; popReceipt: string } | undefined;
     try {
       if (req.idempotencyKey !== undefined) {
         const keyHash = sha256(`${req.caller ?? ''}\n${req.idempotencyKey}`);
         const fingerprint = sha256(JSON.stringify([processor.type, sorted(req.options), sorted(req.statusOptions), mediaType, input.sha256]));
+        const claim = { jobId: id, fingerprint, createdDateTime: now.toISOString() };
         const staleBefore = now.getTime() - this.config.retentionDays * 24 * 3600 * 1000;
-        const claim = await this.store.claimIdempotencyKey(keyHash, { jobId: id, fingerprint, createdDateTime: now.toISOString() }, staleBefore);
-        if (claim !== 'created') {
-          await this.store.purge(id).catch(() => undefined);
-          if (claim.fingerprint !== fingerprint) {
+        const existing = await this.store.claimIdempotencyKey(keyHash, claim, staleBefore);
+        if (existing !== 'created') {
+          if (existing.record.fingerprint !== fingerprint) {
+            await this.store.purge(id).catch(() => undefined);
             throw new ProblemError(422, 'This Idempotency-Key was already used with a different request.');
           }
-          return { ...(await this.original(claim.jobId, req.caller)), replayed: true };
+          const original = await this.original(existing.record, req.caller);
+          if (original) {
+            await this.store.purge(id).catch(() => undefined);
+            return { ...original, replayed: true };
+          }
+          // The request that claimed the key never created its job (storage failed under it): take the key over.
+          if (!(await this.store.replaceIdempotencyKey(keyHash, claim, existing.etag))) {
+            await this.store.purge(id).catch(() => undefined);
+            throw new ProblemError(409, 'A request with this Idempotency-Key is being processed.', {}, { 'Retry-After': '1' });
+          }
         }
         idempotencyKeyBlob = blobNames.idempotencyKey(keyHash);
       }
@@ -151,11 +162,21 @@ export class JobService {
         ...(idempotencyKeyBlob ? { idempotencyKeyBlob } : {}),
         ...(req.correlationId ? { correlationId: req.correlationId } : {}),
       };
+      // Message first, then record: a record never exists without its message. A message whose
+      // record could not be created is taken back; if even that fails, the worker finds no record
+      // and drops it (see JobRunner).
+      sent = await this.queue.send({
+        v: 1,
+        jobId: id,
+        type: job.type,
+        enqueuedAt: now.toISOString(),
+        ...(req.correlationId ? { correlationId: req.correlationId } : {}),
+      });
       const created = await this.store.create(job);
-      await this.queue.send({ v: 1, jobId: id, type: job.type, ...(req.correlationId ? { correlationId: req.correlationId } : {}) });
       return { ...created, replayed: false };
     } catch (err) {
       if (err instanceof ProblemError) throw err;
+      if (sent) await this.queue.unsend(sent).catch(() => undefined);
       await this.store.purge(id).catch(() => undefined);
       if (idempotencyKeyBlob) await this.store.deleteBlob(idempotencyKeyBlob).catch(() => undefined);
       return unavailable(err, this.config.retryAfterSeconds);
@@ -164,13 +185,19 @@ export class JobService {
 
   /**
    * The job an idempotency key points to. The request that won the key may still be creating it, so
-   * the record is awaited briefly (about 5 s).
-   * @throws ProblemError 409 + Retry-After when it is still not there
+   * the record is awaited briefly (about 5 s) while the claim is young (under 30 s).
+   * @returns the job, or undefined when the claim was abandoned (its request never created the job)
+   * @throws ProblemError 409 + Retry-After when a young claim's job is still not there
    */
-  private async original(jobId: string, caller: string | undefined): Promise<VersionedJob> {
+  private async original(claim: { jobId: string; createdDateTime: string }, caller: string | undefined): Promise<VersionedJob | undefined> {
+    const abandonedAfterMs = 30_000;
     for (let i = 0; i < 25; i++) {
-      const found = await this.store.get(jobId);
-      if (found && this.visibleTo(found.job, caller)) return found;
+      const found = await this.store.get(claim.jobId);
+      if (found) {
+        if (this.visibleTo(found.job, caller)) return found;
+        throw new ProblemError(409, 'This Idempotency-Key is in use.');
+      }
+      if (this.now().getTime() - Date.parse(claim.createdDateTime) > abandonedAfterMs) return undefined;
       await new Promise((r) => setTimeout(r, 200));
     }
     throw new ProblemError(409, 'A request with this Idempotency-Key is still being processed.', {}, { 'Retry-After': '1' });

@@ -95,9 +95,9 @@ export class JobStore {
    * Claims an idempotency key atomically: the record is created only if none exists
    * (`If-None-Match: *`), so of two racing requests exactly one wins. A record older than
    * `staleBeforeMs` (epoch ms; past retention) is replaced, conditionally on its ETag.
-   * @returns `created`, or the record that already holds the key
+   * @returns `created`, or the record that already holds the key with its ETag
    */
-  async claimIdempotencyKey(keyHash: string, record: IdempotencyRecord, staleBeforeMs: number): Promise<'created' | IdempotencyRecord> {
+  async claimIdempotencyKey(keyHash: string, record: IdempotencyRecord, staleBeforeMs: number): Promise<'created' | { record: IdempotencyRecord; etag: string }> {
     const blob = this.container.getBlockBlobClient(blobNames.idempotencyKey(keyHash));
     const body = JSON.stringify(record);
     const headers = { blobHTTPHeaders: { blobContentType: 'application/json' } };
@@ -116,15 +116,29 @@ export class JobStore {
         if ((err as { statusCode?: number }).statusCode === 404) continue;
         throw err;
       }
-      if (Date.parse(existing.record.createdDateTime) >= staleBeforeMs) return existing.record;
-      try {
-        await blob.upload(body, Buffer.byteLength(body), { ...headers, conditions: { ifMatch: existing.etag } });
-        return 'created';
-      } catch (err) {
-        if (!isConditionFailure(err)) throw err;
-      }
+      if (Date.parse(existing.record.createdDateTime) >= staleBeforeMs) return existing;
+      if (await this.replaceIdempotencyKey(keyHash, record, existing.etag)) return 'created';
     }
     throw new Error('Could not claim the idempotency key after 3 attempts');
+  }
+
+  /**
+   * Takes over an idempotency key whose record is stale or abandoned, conditionally on the ETag it
+   * was read with (of two racing takeovers one wins).
+   * @returns whether this call won the key
+   */
+  async replaceIdempotencyKey(keyHash: string, record: IdempotencyRecord, etag: string): Promise<boolean> {
+    const body = JSON.stringify(record);
+    try {
+      await this.container.getBlockBlobClient(blobNames.idempotencyKey(keyHash)).upload(body, Buffer.byteLength(body), {
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+        conditions: { ifMatch: etag },
+      });
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
 
   /** Opens the stored input of a job as a stream. */
@@ -140,11 +154,19 @@ export class JobStore {
    */
   async create(job: JobRecord): Promise<VersionedJob> {
     const body = JSON.stringify(job);
-    const res = await this.container.getBlockBlobClient(blobNames.status(job.id)).upload(body, Buffer.byteLength(body), {
-      conditions: { ifNoneMatch: '*' },
-      blobHTTPHeaders: { blobContentType: 'application/json' },
-    });
-    return { job, etag: res.etag as string };
+    try {
+      const res = await this.container.getBlockBlobClient(blobNames.status(job.id)).upload(body, Buffer.byteLength(body), {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+      });
+      return { job, etag: res.etag as string };
+    } catch (err) {
+      // A retried create whose first try was applied but whose answer was lost finds its own record.
+      if (!isConditionFailure(err)) throw err;
+      const existing = await this.get(job.id);
+      if (existing && JSON.stringify(existing.job) === body) return existing;
+      throw err;
+    }
   }
 
   /**
@@ -204,6 +226,16 @@ export class JobStore {
     const counter = new SizeLimit(Number.MAX_SAFE_INTEGER);
     await Promise.all([blob.uploadStream(counter, uploadBufferBytes, uploadConcurrency, headers), pipeline(body, counter)]);
     return { blobName, sizeBytes: counter.bytes, contentType };
+  }
+
+  /**
+   * Deletes the results of a job other than `keep`: attempts that died (or lost storage) between
+   * writing their result and recording it leave blobs nothing references.
+   */
+  async deleteResultsExcept(id: string, keep: string | undefined): Promise<void> {
+    for await (const item of this.container.listBlobsFlat({ prefix: `${id}/result-` })) {
+      if (item.name !== keep) await this.deleteBlob(item.name);
+    }
   }
 
   /** Deletes one blob if it exists (e.g. the result of an attempt that lost the race). */

@@ -12,6 +12,8 @@ export const jobMessageSchema = z.strictObject({
   jobId: jobIdSchema,
   type: z.string().min(1).max(64),
   correlationId: z.string().max(128).optional(),
+  /** When the submit sent the message (ISO 8601): lets the worker tell a record still being created from a purged one. */
+  enqueuedAt: z.iso.datetime().optional(),
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
