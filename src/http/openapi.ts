@@ -58,6 +58,7 @@ function submitOperation(type: string) {
         '404': problem('Unknown job type'),
         '413': problem('Body larger than JOBS_MAX_INPUT_BYTES'),
         '415': problem('Media type not accepted by the processor'),
+        '409': { ...problem('The first request with this Idempotency-Key is still being processed'), headers: pendingHeaders },
         '422': problem('Idempotency-Key reused with a different request'),
         '503': { ...problem('Storage unavailable; retry after Retry-After'), headers: pendingHeaders },
       },

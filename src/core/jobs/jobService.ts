@@ -185,12 +185,13 @@ export class JobService {
 
   /**
    * The job an idempotency key points to. The request that won the key may still be creating it, so
-   * the record is awaited briefly (about 5 s) while the claim is young (under 30 s).
+   * the record is awaited briefly (about 5 s) while the claim is young (under 15 s); an older claim
+   * without a record was abandoned by a request that failed (e.g. storage went down under it).
    * @returns the job, or undefined when the claim was abandoned (its request never created the job)
    * @throws ProblemError 409 + Retry-After when a young claim's job is still not there
    */
   private async original(claim: { jobId: string; createdDateTime: string }, caller: string | undefined): Promise<VersionedJob | undefined> {
-    const abandonedAfterMs = 30_000;
+    const abandonedAfterMs = 15_000;
     for (let i = 0; i < 25; i++) {
       const found = await this.store.get(claim.jobId);
       if (found) {
