@@ -13,6 +13,7 @@
 import { abortError, isAbortError, JobCanceledError, JobProblemError, type ProblemDetails } from './errors';
 import { backoffDelayMs, parseRetryAfter, sleep, type BackoffOptions } from './retry';
 import { isTraceId, newTraceId, traceparent } from './traceContext';
+import { statusTitles } from '../core/problem';
 
 /** Lifecycle of a job. Terminal: `Succeeded`, `Failed`, `Canceled`. */
 export type JobStatus = 'NotStarted' | 'Running' | 'Succeeded' | 'Failed' | 'Canceled';
@@ -284,22 +285,6 @@ function isProblemLike(value: unknown): value is Partial<ProblemDetails> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const reasonPhrases: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 /** Internal state shared by a client and its handles. */
 interface ClientCore {
@@ -334,7 +319,7 @@ async function problemFrom(res: Response, context: { jobId?: string; traceId: st
       body = undefined;
     }
   }
-  const title = reasonPhrases[res.status] ?? (res.statusText || 'Error');
+  const title = statusTitles[res.status] ?? (res.statusText || 'Error');
   const problem: ProblemDetails = isProblemLike(body)
     ? ({ type: 'about:blank', title, status: res.status, ...body } as ProblemDetails)
     : { type: 'about:blank', title, status: res.status, detail: `${context.what} answered ${res.status} ${title}.` };

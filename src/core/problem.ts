@@ -19,16 +19,22 @@ export interface ProblemDetails {
 /** Media type of problem details (RFC 9457 §3). */
 export const problemMediaType = 'application/problem+json';
 
-const titles: Record<number, string> = {
+/** Reason phrases of the status codes the API and its clients meet (RFC 9110 §15), used as problem titles. */
+export const statusTitles: Readonly<Record<number, string>> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 /**
@@ -45,7 +51,7 @@ export class ProblemError extends Error {
    */
   constructor(status: number, detail: string, extra: Partial<ProblemDetails> = {}, headers: Record<string, string> = {}, cause?: unknown) {
     super(detail, cause === undefined ? undefined : { cause });
-    this.problem = { type: 'about:blank', title: titles[status] ?? 'Error', status, detail, ...extra };
+    this.problem = { type: 'about:blank', title: statusTitles[status] ?? 'Error', status, detail, ...extra };
     this.headers = headers;
   }
 }

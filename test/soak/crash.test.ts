@@ -6,7 +6,7 @@ import { generatedCsv, vegaCsv } from '../support/datasets';
 import { storageConnectionString, uniqueName } from '../support/env';
 import { startTestHost, type TestHost } from '../support/localHost';
 import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
-import { exactlyOnceViolations, hostProcessed, JobsInspector, mapLimit, saveHostLogs, stopHost, successesInLogs, timedSubmit, track, waitFor } from '../support/soak';
+import { exactlyOnceViolations, hostProcessed, hostsForFile, JobsInspector, mapLimit, successesInLogs, timedSubmit, track, waitFor } from '../support/soak';
 
 /**
  * Issue 4 under host crashes: two local hosts (separate processes) compete for one queue, as Azure
@@ -23,17 +23,9 @@ const settings = {
   JOBS_PROGRESS_INTERVAL_MS: '200',
   JOBS_RETRY_AFTER_SECONDS: '1',
 };
-const hosts: TestHost[] = [];
+const hosts = hostsForFile('crash', settings);
 const inspector = new JobsInspector(storageConnectionString(), settings.JOBS_CONTAINER_NAME, settings.JOBS_QUEUE_NAME);
 
-beforeAll(async () => {
-  hosts.push(...(await Promise.all([startTestHost(settings), startTestHost(settings)]).then((hs) => hs.map(track))));
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(hosts.map((h) => stopHost(h)));
-  saveHostLogs('crash', hosts);
-}, 60_000);
 
 /** 4 generated files of 5 to 10 MB and 16 small ones (public datasets and generated), big ones first. */
 function inputs(): { name: string; body: Buffer; big: boolean }[] {

@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { storageConnectionString, uniqueName } from '../support/env';
-import { startTestHost, type TestHost } from '../support/localHost';
-import { artifactsDir, exactlyOnceViolations, JobsInspector, mapLimit, saveHostLogs, smallCsv, stopHost, successesInLogs, timedSubmit, track } from '../support/soak';
+import { artifactsDir, exactlyOnceViolations, hostsForFile, JobsInspector, mapLimit, smallCsv, successesInLogs, timedSubmit } from '../support/soak';
 
 /**
  * Issue 4 under load: two local hosts (separate processes) on one queue; 300 small jobs submitted
@@ -18,17 +17,9 @@ const settings = {
   JOBS_CONTAINER_NAME: uniqueName('soak-load'),
   JOBS_RETRY_AFTER_SECONDS: '1',
 };
-const hosts: TestHost[] = [];
+const hosts = hostsForFile('load', settings);
 const inspector = new JobsInspector(storageConnectionString(), settings.JOBS_CONTAINER_NAME, settings.JOBS_QUEUE_NAME);
 
-beforeAll(async () => {
-  hosts.push(...(await Promise.all([startTestHost(settings), startTestHost(settings)]).then((hs) => hs.map(track))));
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(hosts.map((h) => stopHost(h)));
-  saveHostLogs('load', hosts);
-}, 60_000);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 const stats = (values: number[]) => {

@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { JobStore, streamToString } from '../../src/core/jobs/jobStore';
 import { isTerminal, type JobRecord } from '../../src/core/jobs/model';
 import type { Azurite } from '../../dev/host/azurite';
-import type { TestHost } from './localHost';
+import { startTestHost, type TestHost } from './localHost';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -349,4 +349,20 @@ export function exactlyOnceViolations(
     if (wins.length !== 1 && !silentOk) problems.push(`${id}: host logs show ${wins.length} successful attempt(s) ${JSON.stringify(wins)}`);
   }
   return problems;
+}
+
+/**
+ * Starts `count` hosts on the same settings (so they compete for one queue) for a test file and
+ * stops them, saving their logs under `name`, after it.
+ */
+export function hostsForFile(name: string, settings: Record<string, string>, count = 2): TestHost[] {
+  const hosts: TestHost[] = [];
+  beforeAll(async () => {
+    hosts.push(...(await Promise.all(Array.from({ length: count }, () => startTestHost(settings)))).map(track));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(hosts.map((h) => stopHost(h)));
+    saveHostLogs(name, hosts);
+  }, 60_000);
+  return hosts;
 }
