@@ -91,8 +91,15 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Only origin-form targets (RFC 9112 §3.2.1) and a well-formed Host are served, as the host does.
+    const host = req.headers.host ?? '';
+    if (!(req.url ?? '').startsWith('/') || (req.url ?? '').startsWith('//') || !validHost(host)) {
+      req.resume();
+      res.writeHead(400).end();
+      return;
+    }
     if (applyCors(req, res, opts.cors)) return;
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const url = new URL(req.url ?? '/', `http://${host}`);
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
     if (prefix && path !== prefix && !path.startsWith(`${prefix}/`)) {
@@ -129,18 +136,21 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
 
   async function invokeStreaming(fn: HttpFunction, params: Record<string, string>, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
     const invocationId = crypto.randomUUID();
-    // The library matches the proxied request to the invocation through x-ms-invocation-id; the
-    // invocation model is created first so that its id is the one we forward.
     const core = opts.core;
-    const model = core.programmingModel;
-    if (!model) throw new Error('No programming model');
-    const proxyUrl = new URL(req.url ?? '/', opts.httpUri);
-    const proxyReq = http.request(proxyUrl, {
+    // Forward to the library's HTTP proxy as the Functions host does: same path and query (never the
+    // client's authority), its headers minus hop-by-hop ones, plus x-ms-invocation-id so that the
+    // library pairs the request with this invocation. One connection per request: a body the
+    // function did not read must not be left on a pooled connection for the next request.
+    const proxyReq = http.request(new URL(`${url.pathname}${url.search}`, opts.httpUri), {
       method: req.method,
+      agent: false,
       headers: {
-        ...req.headers,
+        ...endToEndHeaders(req.headers),
+        // Keep-alive so the proxy does not close while an unread body is still arriving; this
+        // connection is never reused (agent: false) and is destroyed after the response.
+        connection: 'keep-alive',
         'x-ms-invocation-id': invocationId,
-        'x-forwarded-host': req.headers.host ?? url.host,
+        'x-forwarded-host': url.host,
         'x-forwarded-proto': 'http',
       },
     });
@@ -148,24 +158,44 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
       proxyReq.on('response', resolve);
       proxyReq.on('error', reject);
     });
-    req.pipe(proxyReq);
+    proxied.catch(() => undefined);
+    // Only POST, PUT and PATCH bodies are forwarded; others (RFC 9110: no defined semantics for GET,
+    // HEAD, DELETE or OPTIONS content) are drained. A body nobody reads makes the library's proxy
+    // reset the connection before the answer is read back.
+    const bodyless = !['POST', 'PUT', 'PATCH'].includes(req.method ?? '');
+    if (bodyless) {
+      req.resume();
+      proxyReq.end();
+    } else {
+      req.pipe(proxyReq);
+    }
     req.on('aborted', () => proxyReq.destroy());
-    try {
-      await core.invokeWithId(fn.reg, invocationId, [{ name: fn.reg.triggerName, data: {} }], metadataFor(req, params, url), traceParentOf(req));
-    } catch (err) {
+    const fail = (err: unknown) => {
       proxyReq.destroy();
-      proxied.catch(() => undefined);
       core.logSink('error', 'system', `Executed '${fn.reg.metadata.name}' (Failed): ${(err as Error)?.stack ?? String(err)}`, fn.reg.metadata.name);
       if (!res.headersSent) res.writeHead(500).end();
+    };
+    const invoked = core.invokeWithId(fn.reg, invocationId, [{ name: fn.reg.triggerName, data: {} }], metadataFor(req, params, url), traceParentOf(req));
+    let proxyRes: http.IncomingMessage;
+    try {
+      // A proxy connection error must not leave the invocation (waiting for its request) hanging.
+      await Promise.race([invoked, proxied.then(() => new Promise(() => undefined))]);
+      proxyRes = await proxied;
+    } catch (err) {
+      fail(err);
       return;
     }
-    const proxyRes = await proxied;
     const headers = { ...proxyRes.headers };
-    // Hop-by-hop headers (RFC 9110 §7.6.1) describe the proxy connection, not the client's.
-    for (const h of ['x-ms-invocation-id', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']) delete headers[h];
+    for (const h of [...hopByHop, 'x-ms-invocation-id']) delete headers[h];
     res.writeHead(proxyRes.statusCode ?? 500, headers);
     proxyRes.pipe(res);
     await new Promise<void>((resolve) => res.on('close', resolve));
+    proxyReq.destroy();
+    if (!req.complete) {
+      // The function answered without reading the whole body: drain it so the client connection stays usable.
+      req.unpipe(proxyReq);
+      req.resume();
+    }
   }
 
   async function invokeBuffered(fn: HttpFunction, params: Record<string, string>, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
@@ -216,6 +246,23 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and are never forwarded. */
+const hopByHop = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'expect'];
+
+/** Request headers minus hop-by-hop ones and those the `Connection` header names. */
+function endToEndHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const named = String(headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined && !hopByHop.includes(k) && !named.includes(k)) out[k] = v;
+  return out;
+}
+
+/** `host[:port]` with a port in range and no user info (RFC 9110 §7.2). */
+function validHost(host: string): boolean {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(?::(\d{1,5}))?$/.exec(host);
+  return m !== null && (m[2] === undefined || Number(m[2]) <= 65535);
 }
 
 /** The caller's W3C `traceparent`, when well-formed. */

@@ -24,8 +24,9 @@ export const defaultStatusOptions: StatusOptions = { onPending: 'ok', onComplete
  * A repeated key keeps its last value.
  */
 export function splitQuery(query: URLSearchParams): { status: Record<string, string>; rest: Record<string, string> } {
-  const status: Record<string, string> = {};
-  const rest: Record<string, string> = {};
+  // Prototype-free objects: a key such as `__proto__` is kept as data, not taken as a prototype.
+  const status: Record<string, string> = Object.create(null) as Record<string, string>;
+  const rest: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of query) {
     if ((statusOptionKeys as readonly string[]).includes(k)) status[k] = v;
     else rest[k] = v;

@@ -27,7 +27,12 @@ export function publicOrigin(req: RequestLike, config: Pick<AppConfig, 'publicBa
     const host = req.headers.get('x-forwarded-host')?.split(',')[0]?.trim();
     const proto = req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
     if (host && hostPattern.test(host)) {
-      return `${proto === 'http' || proto === 'https' ? proto : own.protocol.replace(':', '')}://${host}`;
+      const origin = `${proto === 'http' || proto === 'https' ? proto : own.protocol.replace(':', '')}://${host}`;
+      try {
+        return new URL(origin).origin;
+      } catch {
+        // e.g. a port over 65535: not a usable origin
+      }
     }
   }
   return own.origin;

@@ -119,8 +119,8 @@ export class JobRunner {
 
   /**
    * Reads the job of a message. The submit sends the message just before it creates the record, so a
-   * young message (under {@link recordGraceMs}) may arrive first: the record is awaited a few
-   * seconds, then the message is retried by the queue.
+   * young message (under {@link recordGraceMs}) may arrive first: the record is awaited up to about
+   * 10 s (as long as the job's input exists: a purged job has none), then the message is retried.
    * @returns the job, or undefined when it does not exist (purged, or its submit failed)
    * @throws Error while a young message's record is not there yet
    */
@@ -130,8 +130,10 @@ export class JobRunner {
       const found = await this.store.get(message.jobId);
       if (found) return found;
       const young = this.now().getTime() - sentAt < recordGraceMs;
-      if (!young) return undefined;
-      if (i >= 15) throw new Error(`The record of job ${message.jobId} is not there yet; the message will be retried.`);
+      // The input is stored before the message is sent: without it the job was purged (or its
+      // submit taken back), and there is nothing to wait for.
+      if (!young || !(await this.store.inputExists(message.jobId))) return undefined;
+      if (i >= 50) throw new Error(`The record of job ${message.jobId} is not there yet; the message will be retried.`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }

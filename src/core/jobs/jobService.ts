@@ -87,6 +87,11 @@ export class JobService {
         accepted: processor.mediaTypes,
       });
     }
+    if (req.contentType !== undefined && !/^[\x20-\x7e]{1,256}$/.test(req.contentType)) {
+      throw new ProblemError(400, 'The Content-Type header must be printable ASCII of at most 256 characters.', {
+        errors: [{ path: 'header.Content-Type', message: 'printable ASCII, 1 to 256 characters' }],
+      });
+    }
     const options = processor.optionsSchema.safeParse(req.options);
     if (!options.success) {
       throw new ProblemError(400, 'Invalid job options.', { errors: fieldErrors(options.error, 'query') });

@@ -141,6 +141,11 @@ export class JobStore {
     }
   }
 
+  /** Whether the job's input blob exists (one HEAD request). */
+  async inputExists(id: string): Promise<boolean> {
+    return this.container.getBlobClient(blobNames.input(id)).exists();
+  }
+
   /** Opens the stored input of a job as a stream. */
   async openInput(id: string, signal?: AbortSignal): Promise<Readable> {
     const res = await this.container.getBlobClient(blobNames.input(id)).download(0, undefined, signal ? { abortSignal: signal } : {});
@@ -150,10 +155,11 @@ export class JobStore {
   /**
    * Creates a job record; fails if one exists (`If-None-Match: *`).
    * @returns the record with its ETag
-   * @throws RestError 409/412 when the record already exists
+   * @throws ZodError when the record is invalid (nothing is written); RestError 409/412 when another
+   *   record already exists under the id
    */
   async create(job: JobRecord): Promise<VersionedJob> {
-    const body = JSON.stringify(job);
+    const body = JSON.stringify(jobRecordSchema.parse(job));
     try {
       const res = await this.container.getBlockBlobClient(blobNames.status(job.id)).upload(body, Buffer.byteLength(body), {
         conditions: { ifNoneMatch: '*' },
