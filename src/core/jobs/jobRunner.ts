@@ -17,7 +17,7 @@ export interface RunLog {
 }
 
 /** How long after its message was sent a missing job record may still be on its way (ms). */
-export const recordGraceMs = 60_000;
+export const recordGraceMs = 30_000;
 
 /** Signals that the job record vanished (purged) or left Running while the processor ran. */
 class JobGone extends Error {}
