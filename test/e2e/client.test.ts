@@ -12,6 +12,7 @@ import {
   type JobStatusDocument,
 } from '../../src/client';
 import type { StatusDocument } from '../../src/http/jobResponses';
+import { JobStore } from '../../src/core/jobs/jobStore';
 import { generatedCsv, vegaCsv } from '../support/datasets';
 import { startTestHost, type TestHost } from '../support/localHost';
 import { referenceCsvReport, type ReferenceCsvReport } from '../support/referenceCsvStats';
@@ -182,8 +183,7 @@ describe('against the local host', () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const job = await client.submit('csv-report', 'n\n1\n', { contentType: 'text/csv', traceId });
     expect(job.traceId).toBe(traceId);
-    const container = BlobServiceClient.fromConnectionString(host.settings.AzureWebJobsStorage!).getContainerClient(host.settings.JOBS_CONTAINER_NAME!);
-    const record = JSON.parse((await container.getBlobClient(`${job.id}/status.json`).downloadToBuffer()).toString('utf8')) as { correlationId?: string };
+    const record = (await new JobStore(BlobServiceClient.fromConnectionString(host.settings.AzureWebJobsStorage!), host.settings.JOBS_CONTAINER_NAME!).get(job.id))!.job;
     expect(record.correlationId).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     await job.wait();
   });

@@ -136,7 +136,6 @@ export class JobService {
         const existing = await this.store.claimIdempotencyKey(keyHash, claim, staleBefore);
         if (existing !== 'created') {
           if (existing.record.fingerprint !== fingerprint) {
-            await this.store.purge(id).catch(() => undefined);
             throw new ProblemError(422, 'This Idempotency-Key was already used with a different request.');
           }
           const original = await this.original(existing.record, req.caller);
@@ -146,7 +145,6 @@ export class JobService {
           }
           // The request that claimed the key never created its job (storage failed under it): take the key over.
           if (!(await this.store.replaceIdempotencyKey(keyHash, claim, existing.etag))) {
-            await this.store.purge(id).catch(() => undefined);
             throw new ProblemError(409, 'A request with this Idempotency-Key is being processed.', {}, { 'Retry-After': '1' });
           }
         }
@@ -180,9 +178,10 @@ export class JobService {
       const created = await this.store.create(job);
       return { ...created, replayed: false };
     } catch (err) {
-      if (err instanceof ProblemError) throw err;
+      // Take back what this request stored: its message, its input, its key claim.
       if (sent) await this.queue.unsend(sent).catch(() => undefined);
       await this.store.purge(id).catch(() => undefined);
+      if (err instanceof ProblemError) throw err;
       if (idempotencyKeyBlob) await this.store.deleteBlob(idempotencyKeyBlob).catch(() => undefined);
       return unavailable(err, this.config.retryAfterSeconds);
     }

@@ -181,13 +181,18 @@ export class JobStore {
    * @throws RestError for storage failures; ZodError if the stored record is corrupt
    */
   async get(id: string): Promise<VersionedJob | undefined> {
-    try {
-      const res = await this.container.getBlobClient(blobNames.status(id)).download();
-      const text = await streamToString(res.readableStreamBody as Readable);
-      return { job: jobRecordSchema.parse(JSON.parse(text)), etag: res.etag as string };
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.container.getBlobClient(blobNames.status(id)).download();
+        const text = await streamToString(res.readableStreamBody as Readable);
+        return { job: jobRecordSchema.parse(JSON.parse(text)), etag: res.etag as string };
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+        // Azurite can serve a torn read of a blob that is being overwritten (Azure's Put Blob is
+        // atomic): read again before calling the record corrupt.
+        if (err instanceof SyntaxError && attempt < 3) continue;
+        throw err;
+      }
     }
   }
 
