@@ -41,10 +41,7 @@ export function createServices(config: AppConfig = loadConfig()): Services {
     signer,
     results: {
       url: (r) => signer.readUrl(r.blobName, r.contentType, config.resultSasTtlSeconds),
-      open: async (r) => {
-        const res = await store.container.getBlobClient(r.blobName).download();
-        return res.readableStreamBody as import('node:stream').Readable;
-      },
+      open: (r) => store.openBlob(r.blobName),
     },
     ready() {
       readiness ??= Promise.all([store.ensureContainer(), queue.ensureQueues()]).then(

@@ -112,26 +112,27 @@ export function errorResponse(err: unknown, retryAfter = 2): HttpResponseInit {
   return problemResponse({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.' });
 }
 
-/** 202 Accepted for a new job: `Location`, `Operation-Location`, `Retry-After`, Durable-style body. */
-export function acceptedResponse(job: JobRecord, urls: JobUrls, retryAfter: number): HttpResponseInit {
+/** 202 with `Location` (the status URL), `Retry-After` and the status document: a pending job under `onPending=accepted`, and the answer to a cancel request. */
+export function statusAcceptedResponse(job: JobRecord, urls: JobUrls, retryAfter: number): HttpResponseInit {
   return {
     status: 202,
-    headers: { ...common, Location: urls.status, 'Operation-Location': urls.monitor, 'Retry-After': String(retryAfter), 'Content-Type': 'application/json' },
+    headers: { ...common, Location: urls.status, 'Retry-After': String(retryAfter), 'Content-Type': 'application/json' },
+    jsonBody: toStatusDocument(job),
+  };
+}
+
+/** 202 Accepted for a new job: {@link statusAcceptedResponse} plus `Operation-Location` and the Durable-style management payload. */
+export function acceptedResponse(job: JobRecord, urls: JobUrls, retryAfter: number): HttpResponseInit {
+  const base = statusAcceptedResponse(job, urls, retryAfter);
+  return {
+    ...base,
+    headers: { ...(base.headers as Record<string, string>), 'Operation-Location': urls.monitor },
     jsonBody: {
       ...toStatusDocument(job),
       statusQueryGetUri: urls.status,
       terminatePostUri: urls.cancel,
       purgeHistoryDeleteUri: urls.purge,
     },
-  };
-}
-
-/** 202 with `Location` and the status document (answer to a cancel request). */
-export function statusAcceptedResponse(job: JobRecord, urls: JobUrls, retryAfter: number): HttpResponseInit {
-  return {
-    status: 202,
-    headers: { ...common, Location: urls.status, 'Retry-After': String(retryAfter), 'Content-Type': 'application/json' },
-    jsonBody: toStatusDocument(job),
   };
 }
 
@@ -154,9 +155,8 @@ export async function statusResponse(
   switch (job.status) {
     case 'NotStarted':
     case 'Running': {
-      const headers = { ...json, 'Retry-After': String(retryAfter) };
-      if (options.onPending === 'accepted') return { status: 202, headers: { ...headers, Location: urls.status }, jsonBody: toStatusDocument(job) };
-      return { status: 200, headers, jsonBody: toStatusDocument(job) };
+      if (options.onPending === 'accepted') return statusAcceptedResponse(job, urls, retryAfter);
+      return { status: 200, headers: { ...json, 'Retry-After': String(retryAfter) }, jsonBody: toStatusDocument(job) };
     }
     case 'Succeeded':
       return succeededResponse(job, options, results);

@@ -178,11 +178,19 @@ describe('Prefer: wait (RFC 7240)', () => {
     expect(redirect.status).toBe(302);
   });
 
-  test('otherwise the usual 202', async () => {
-    const res = await submit(host.baseUrl, 'csv-report', generatedCsv(6_000_000), 'text/csv', '', { Prefer: 'wait=1' });
-    expect(res.status).toBe(202);
-    expect(res.headers.get('preference-applied')).toBe('wait=1');
-    expect(res.headers.get('location')).toBeTruthy();
+  test('otherwise the usual 202, after waiting N seconds', async () => {
+    // A host whose worker is disabled: the job cannot end within the wait, whatever the machine's speed.
+    const idle = await startTestHost({ 'AzureWebJobs.processJob.Disabled': 'true' });
+    try {
+      const started = Date.now();
+      const res = await submit(idle.baseUrl, 'csv-report', 'a\n1\n', 'text/csv', '', { Prefer: 'wait=1' });
+      expect(res.status).toBe(202);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      expect(res.headers.get('preference-applied')).toBe('wait=1');
+      expect(res.headers.get('location')).toBeTruthy();
+    } finally {
+      await idle.stop();
+    }
   });
 });
 

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, settingNames, settingsSchema } from '../../src/core/config';
+import { routePrefix as appRoutePrefix } from '../../src/http/urls';
 
 const root = path.resolve(__dirname, '..', '..');
 const read = (rel: string): string => fs.readFileSync(path.join(root, rel), 'utf8');
@@ -226,7 +227,7 @@ describe('infra: queues and containers agree with the app', () => {
   it('has nothing in host.json that contradicts the infrastructure', () => {
     // The façade and the README address the API under /api.
     const routePrefix = hostJson.extensions?.http?.routePrefix ?? 'api';
-    expect(routePrefix).toBe('api');
+    expect(routePrefix).toBe(appRoutePrefix);
     expect(JSON.parse(workflowDefinitionText).actions.Submit_job.inputs.uri).toContain(`/${routePrefix}/jobs/`);
     // Timeouts above 10 minutes are only valid on Flex Consumption / Premium, which Bicep deploys.
     const [h, m, s] = (hostJson.functionTimeout ?? '00:30:00').split(':').map(Number);

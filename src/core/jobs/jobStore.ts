@@ -148,7 +148,12 @@ export class JobStore {
 
   /** Opens the stored input of a job as a stream. */
   async openInput(id: string, signal?: AbortSignal): Promise<Readable> {
-    const res = await this.container.getBlobClient(blobNames.input(id)).download(0, undefined, signal ? { abortSignal: signal } : {});
+    return this.openBlob(blobNames.input(id), signal);
+  }
+
+  /** Opens a blob of the container (an input or a result) as a stream. */
+  async openBlob(blobName: string, signal?: AbortSignal): Promise<Readable> {
+    const res = await this.container.getBlobClient(blobName).download(0, undefined, signal ? { abortSignal: signal } : {});
     return res.readableStreamBody as Readable;
   }
 
