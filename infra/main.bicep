@@ -1,6 +1,8 @@
 // Asynchronous Request-Reply on Azure Functions: Flex Consumption app + one storage account
 // (host storage, job queue, job blobs, deployment package) + monitoring + a Logic Apps façade.
-// Azure Verified Modules are pinned to versions checked against Azure/bicep-registry-modules tags.
+// Every resource is declared in this repository (./core, ./app), not pulled from the public Bicep
+// registry, so `bicep build`/`bicep lint` run offline and azd deploys exactly what CI compiled
+// (README "Deploy to Azure"). `npm run infra:check` compiles and lints it.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -47,8 +49,11 @@ param blobCorsAllowedOrigins array = [
   '*'
 ]
 
-@description('Token audience the Logic Apps façade requests for the API. Set it to the Easy Auth App ID URI (api://<client-id>) when Easy Auth protects the API.')
-param facadeApiAudience string = 'https://management.azure.com/'
+@description('Client ID of a Microsoft Entra app registration that protects the API with App Service authentication (AZURE_API_AUTH_CLIENT_ID). Empty = the API is anonymous and the Logic Apps façade sends no token.')
+param apiAuthClientId string = ''
+
+@description('Comma-separated origins a browser front end may call the API from (AZURE_API_CORS_ALLOWED_ORIGINS), e.g. https://app.contoso.com. Empty = no cross-origin access.')
+param apiCorsAllowedOrigins string = ''
 
 @description('Flex Consumption instance memory in MB.')
 @allowed([
@@ -74,6 +79,7 @@ var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
 var deploymentContainerName = 'app-package-${resourceToken}'
 // The queue trigger moves messages that keep failing to '<queue>-poison' (src/core/config.ts poisonQueueName).
 var jobsPoisonQueueName = '${jobsQueueName}-poison'
+var apiCorsOrigins = filter(map(split(apiCorsAllowedOrigins, ','), origin => trim(origin)), origin => !empty(origin))
 
 // Every JOBS_* setting read by src/core/config.ts, with its default, so it is visible and tunable in the portal.
 // test/unit/infraConsistency.test.ts checks these names and values against the app's schema.
@@ -100,7 +106,7 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
 
 // One identity for the app: host storage, job data, deployment package and telemetry all use it,
 // so there is no account key or instrumentation key anywhere.
-module apiIdentity 'br/public:avm/res/managed-identity/user-assigned-identity:0.6.0' = {
+module apiIdentity 'core/identity.bicep' = {
   name: 'apiIdentity'
   scope: rg
   params: {
@@ -110,142 +116,46 @@ module apiIdentity 'br/public:avm/res/managed-identity/user-assigned-identity:0.
   }
 }
 
-module storage 'br/public:avm/res/storage/storage-account:0.33.0' = {
+module storage 'core/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
     name: storageAccountName
     location: location
     tags: tags
-    kind: 'StorageV2'
-    // Job data is transient and re-creatable: no geo-replication.
-    skuName: 'Standard_LRS'
-    // Entra ID only: the app signs result URLs with a user delegation key, never an account key.
-    allowSharedKeyAccess: false
-    defaultToOAuthAuthentication: true
-    allowBlobPublicAccess: false
-    minimumTlsVersion: 'TLS1_2'
-    supportsHttpsTrafficOnly: true
-    // The AVM default is a deny-all firewall; the app (no VNet) and browsers following SAS URLs need the public endpoint.
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
-    blobServices: {
-      containers: [
-        {
-          name: jobsContainerName
-          publicAccess: 'None'
-        }
-        {
-          name: deploymentContainerName
-          publicAccess: 'None'
-        }
-      ]
-      // Browsers download results straight from Blob storage through the SAS URL the API redirects to.
-      corsRules: [
-        {
-          allowedOrigins: blobCorsAllowedOrigins
-          allowedMethods: [
-            'GET'
-            'HEAD'
-          ]
-          allowedHeaders: [
-            '*'
-          ]
-          exposedHeaders: [
-            '*'
-          ]
-          maxAgeInSeconds: 3600
-        }
-      ]
-      // DELETE /api/jobs/{id} and the retention rule must really remove job data, so no blob soft delete;
-      // container soft delete still guards against deleting a whole container by mistake.
-      deleteRetentionPolicyEnabled: false
-      containerDeleteRetentionPolicyEnabled: true
-      containerDeleteRetentionPolicyDays: 7
-    }
-    queueServices: {
-      queues: [
-        {
-          name: jobsQueueName
-        }
-        {
-          name: jobsPoisonQueueName
-        }
-      ]
-    }
-    // Safety net behind the app's own retention: lifecycle rules run about once a day, so blobs may
-    // outlive retentionDays by up to a day. The prefix ends with '/' so only the jobs container matches.
-    managementPolicyRules: [
-      {
-        name: 'delete-expired-jobs'
-        enabled: true
-        type: 'Lifecycle'
-        definition: {
-          filters: {
-            blobTypes: [
-              'blockBlob'
-              'appendBlob'
-            ]
-            prefixMatch: [
-              '${jobsContainerName}/'
-            ]
-          }
-          actions: {
-            baseBlob: {
-              delete: {
-                daysAfterModificationGreaterThan: retentionDays
-              }
-            }
-          }
-        }
-      }
+    containerNames: [
+      jobsContainerName
+      deploymentContainerName
     ]
+    queueNames: [
+      jobsQueueName
+      jobsPoisonQueueName
+    ]
+    blobCorsAllowedOrigins: blobCorsAllowedOrigins
+    retentionContainerName: jobsContainerName
+    retentionDays: retentionDays
   }
 }
 
-module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.16.1' = {
-  name: 'logAnalytics'
+module monitoring 'core/monitoring.bicep' = {
+  name: 'monitoring'
   scope: rg
   params: {
-    name: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    workspaceName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    appInsightsName: '${abbrs.insightsComponents}${resourceToken}'
     location: location
     tags: tags
-    dataRetention: 30
+    dataRetentionDays: 30
   }
 }
 
-module appInsights 'br/public:avm/res/insights/component:0.8.0' = {
-  name: 'appInsights'
-  scope: rg
-  params: {
-    name: '${abbrs.insightsComponents}${resourceToken}'
-    location: location
-    tags: tags
-    kind: 'web'
-    applicationType: 'web'
-    workspaceResourceId: logAnalytics.outputs.resourceId
-    // Telemetry must be sent with an Entra token (APPLICATIONINSIGHTS_AUTHENTICATION_STRING), not the key alone.
-    disableLocalAuth: true
-    // Do not store caller IP addresses.
-    disableIpMasking: false
-  }
-}
-
-module appServicePlan 'br/public:avm/res/web/serverfarm:0.7.0' = {
+module appServicePlan 'core/plan.bicep' = {
   name: 'appServicePlan'
   scope: rg
   params: {
     name: '${abbrs.webServerFarms}${resourceToken}'
     location: location
     tags: tags
-    kind: 'functionapp'
-    skuName: 'FC1'
-    // Flex Consumption is Linux-only.
-    reserved: true
-    zoneRedundant: false
   }
 }
 
@@ -254,7 +164,7 @@ module rbac 'app/rbac.bicep' = {
   scope: rg
   params: {
     storageAccountName: storage.outputs.name
-    appInsightsName: appInsights.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
     appPrincipalId: apiIdentity.outputs.principalId
     userPrincipalId: principalId
     userPrincipalType: principalType
@@ -271,14 +181,16 @@ module api 'app/api.bicep' = {
     serverFarmResourceId: appServicePlan.outputs.resourceId
     identityResourceId: apiIdentity.outputs.resourceId
     identityClientId: apiIdentity.outputs.clientId
-    storageBlobEndpoint: storage.outputs.serviceEndpoints.blob
-    storageQueueEndpoint: storage.outputs.serviceEndpoints.queue
-    storageTableEndpoint: storage.outputs.serviceEndpoints.table
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
+    storageTableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
-    applicationInsightsConnectionString: appInsights.outputs.connectionString
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
     appSettings: jobsAppSettings
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    corsAllowedOrigins: apiCorsOrigins
+    authClientId: apiAuthClientId
   }
   // Start the host only once its identity can reach storage; fewer failed cold starts on first deploy.
   dependsOn: [
@@ -294,7 +206,8 @@ module facade 'app/facade.bicep' = {
     location: location
     tags: tags
     apiBaseUrl: 'https://${api.outputs.defaultHostName}'
-    apiAudience: facadeApiAudience
+    // The façade's managed identity asks a token for the API's app registration (if any).
+    apiAudience: apiAuthClientId
   }
 }
 
@@ -305,9 +218,9 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output AZURE_FUNCTION_APP_URL string = 'https://${api.outputs.defaultHostName}'
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
-output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.serviceEndpoints.blob
-output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.serviceEndpoints.queue
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
+// Read by the postprovision hook (infra/hooks/waitForStorageAccess.js) that waits for the role assignments.
+output AZURE_STORAGE_DEPLOYMENT_CONTAINER string = deploymentContainerName
 output LOGIC_APP_NAME string = facade.outputs.name
-// Signed URL (anyone holding it can start the workflow); azd keeps it in the git-ignored .azure/<env>/.env.
-// Replace the literal {type} segment with a job type, e.g. .../paths/invoke/csv-report?...
-output LOGIC_APP_TRIGGER_URL string = facade.outputs.triggerUrl
+// No trigger URL output: it is a SAS credential (README "Deploy to Azure" shows how to fetch it).

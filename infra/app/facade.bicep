@@ -23,8 +23,26 @@ param tags object = {}
 @description('Origin of the job API, https://<function app default host name>.')
 param apiBaseUrl string
 
-@description('Audience of the managed identity token the HTTP action sends to the API.')
-param apiAudience string
+@description('Audience of the managed identity token the HTTP action sends to the API: the client ID of the API\'s app registration when App Service authentication protects it. Empty = the action sends no token.')
+param apiAudience string = ''
+
+var definition = loadJsonContent('../logic/workflow.definition.json')
+
+// The definition file authenticates Submit_job with the workflow's managed identity for
+// @parameters('apiAudience'). Without an audience there is nothing to ask a token for, so the deployed
+// definition drops `authentication` from that action's inputs (rebuilt key by key, which does not
+// depend on how union() merges nested objects).
+var submitJob = definition.actions.Submit_job
+var submitJobAnonymous = toObject(
+  items(submitJob),
+  entry => entry.key,
+  entry => entry.key == 'inputs' ? toObject(filter(items(submitJob.inputs), input => input.key != 'authentication'), input => input.key, input => input.value) : entry.value
+)
+var definitionAnonymous = toObject(
+  items(definition),
+  entry => entry.key,
+  entry => entry.key == 'actions' ? toObject(items(definition.actions), action => action.key, action => action.key == 'Submit_job' ? submitJobAnonymous : action.value) : entry.value
+)
 
 // System-assigned identity: it only authenticates the façade to the API and holds no Azure roles, so
 // it is kept separate from the app's identity (which can read and write all job data).
@@ -37,7 +55,7 @@ resource workflow 'Microsoft.Logic/workflows@2019-05-01' = {
   }
   properties: {
     state: 'Enabled'
-    definition: loadJsonContent('../logic/workflow.definition.json')
+    definition: empty(apiAudience) ? definitionAnonymous : definition
     parameters: {
       apiBaseUrl: {
         value: apiBaseUrl
@@ -51,9 +69,6 @@ resource workflow 'Microsoft.Logic/workflows@2019-05-01' = {
 
 output name string = workflow.name
 output resourceId string = workflow.id
-
-// The callback URL carries a SAS signature: whoever has it can start the workflow. It is an output so
-// azd can show it; in locked-down environments remove it and fetch it on demand instead
-// (POST .../workflows/<name>/triggers/manual/listCallbackUrl?api-version=2019-05-01).
-#disable-next-line outputs-should-not-contain-secrets
-output triggerUrl string = listCallbackUrl('${workflow.id}/triggers/manual', '2019-05-01').value
+// No callback URL output: it carries a SAS signature, and deployment outputs are readable by anyone with
+// Reader on the resource group and copied by azd into .azure/<env>/.env. Operators fetch it on demand
+// (listCallbackUrl, see README "Deploy to Azure").

@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+/**
+ * `npm run infra:check [-- --install]`: compiles and lints `infra/main.bicep` with the real Bicep CLI,
+ * offline (the infrastructure references no registry module), and fails on any diagnostic: every
+ * compiler or linter warning counts as an error. A deliberate exception is a `#disable-next-line <rule>`
+ * in the Bicep file with its reason in a comment next to it (the Bicep CLI then reports nothing).
+ *
+ * Which Bicep CLI: `BICEP_PATH`, else `bicep` on PATH, else the one the Azure CLI installs
+ * (`~/.azure/bin/bicep`), else the one azd installs (`~/.azd/bin/bicep`), else the pinned NuGet
+ * package `Azure.Bicep.CommandLine.<rid>` {@link bicepVersion} in the NuGet cache (`--install` puts
+ * it there with `dotnet restore`; the package holds the binary under `tools/`).
+ *
+ * Without a Bicep CLI: in CI (`CI=true`) exit 1, the check can never be skipped there; elsewhere it
+ * prints plainly that it did NOT run and exits 0.
+ *
+ * Exit codes: 0 built and linted without any diagnostic (or not run outside CI, said so); 1 a
+ * diagnostic, a failed build, or no CLI in CI; 2 usage error.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** The Bicep CLI version CI installs from NuGet (Azure.Bicep.CommandLine.<rid>). */
+export const bicepVersion = '0.49.2';
+
+/** Repository root. Works from `scripts/` (ts-jest/swc) and from `dist/scripts/` (compiled). */
+export const repoRoot = existsSync(join(__dirname, '..', 'package.json')) ? join(__dirname, '..') : join(__dirname, '..', '..');
+
+/** The template `azd` deploys (subscription scope). */
+export const mainBicep = join(repoRoot, 'infra', 'main.bicep');
+
+/** A Bicep CLI found on this machine, and where it was found (for the log). */
+export interface BicepCli {
+  path: string;
+  source: string;
+}
+
+/** NuGet runtime identifier of this machine, e.g. `linux-x64`, `osx-arm64`, `win-x64`. */
+export function nugetRid(platform: NodeJS.Platform = process.platform, arch: string = process.arch): string {
+  const os = platform === 'win32' ? 'win' : platform === 'darwin' ? 'osx' : 'linux';
+  return `${os}-${arch === 'arm64' ? 'arm64' : 'x64'}`;
+}
+
+/** Where `--install` (and `.ci/run`) puts the pinned CLI: the NuGet global packages folder. */
+export function nugetBicepPath(env: NodeJS.ProcessEnv = process.env): string {
+  const packages = env.NUGET_PACKAGES ?? join(homedir(), '.nuget', 'packages');
+  const exe = process.platform === 'win32' ? 'bicep.exe' : 'bicep';
+  return join(packages, `azure.bicep.commandline.${nugetRid()}`, bicepVersion, 'tools', exe);
+}
+
+/** Every place looked at, in order, with a label. */
+export function bicepCandidates(env: NodeJS.ProcessEnv = process.env): BicepCli[] {
+  const exe = process.platform === 'win32' ? 'bicep.exe' : 'bicep';
+  const found: BicepCli[] = [];
+  if (env.BICEP_PATH) found.push({ path: env.BICEP_PATH, source: 'BICEP_PATH' });
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) found.push({ path: join(dir, exe), source: 'PATH' });
+  found.push({ path: join(homedir(), '.azure', 'bin', exe), source: 'Azure CLI (az bicep install)' });
+  found.push({ path: join(homedir(), '.azd', 'bin', exe), source: 'Azure Developer CLI' });
+  found.push({ path: nugetBicepPath(env), source: `NuGet Azure.Bicep.CommandLine.${nugetRid()} ${bicepVersion}` });
+  return found;
+}
+
+/** The first Bicep CLI that exists and answers `--version`, or undefined. */
+export function findBicep(env: NodeJS.ProcessEnv = process.env): BicepCli | undefined {
+  for (const candidate of bicepCandidates(env)) {
+    if (!existsSync(candidate.path)) continue;
+    const r = spawnSync(candidate.path, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status === 0 && /Bicep CLI version/.test(r.stdout)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Installs the pinned CLI into the NuGet cache with the .NET SDK: a throw-away project in a temp
+ * directory whose only item is a `PackageDownload` of `Azure.Bicep.CommandLine.<rid>` (no target
+ * framework assets are used, the package is just downloaded and extracted). Returns the binary.
+ * Throws when `dotnet restore` fails (no SDK, no NuGet access).
+ */
+export function installBicepFromNuGet(env: NodeJS.ProcessEnv = process.env): string {
+  const target = nugetBicepPath(env);
+  if (!existsSync(target)) {
+    const dir = mkdtempSync(join(tmpdir(), 'bicep-nuget-'));
+    try {
+      writeFileSync(
+        join(dir, 'download.csproj'),
+        `<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>netstandard2.0</TargetFramework></PropertyGroup>
+  <ItemGroup><PackageDownload Include="Azure.Bicep.CommandLine.${nugetRid()}" Version="[${bicepVersion}]" /></ItemGroup>
+</Project>
+`,
+      );
+      execFileSync('dotnet', ['restore', join(dir, 'download.csproj'), '--nologo', '--verbosity', 'minimal'], { stdio: 'inherit', env });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (!existsSync(target)) throw new Error(`dotnet restore finished but ${target} is missing`);
+  // NuGet extracts without the executable bit on some systems.
+  if (process.platform !== 'win32') chmodSync(target, 0o755);
+  return target;
+}
+
+/** One compiler or linter diagnostic. */
+export interface BicepDiagnostic {
+  /** e.g. `BCP081`, `no-unused-params`. */
+  code: string;
+  /** `Error`, `Warning` or `Info`; all of them fail the check. */
+  level: string;
+  message: string;
+  location: string;
+}
+
+/** Parses the text diagnostics the Bicep CLI writes to stderr: `file(line,col) : Level code: message`. */
+export function parseDiagnostics(stderr: string): BicepDiagnostic[] {
+  const found: BicepDiagnostic[] = [];
+  for (const line of stderr.split(/\r?\n/)) {
+    const m = /^(.*\(\d+,\d+\)) : (Error|Warning|Info) ([\w-]+): (.*)$/.exec(line.trim());
+    if (m) found.push({ location: m[1]!, level: m[2]!, code: m[3]!, message: m[4]! });
+  }
+  return found;
+}
+
+/** Result of {@link buildMain}: the ARM template and any diagnostics of the build. */
+export interface BuildResult {
+  template: Record<string, any>;
+  diagnostics: BicepDiagnostic[];
+}
+
+/**
+ * `bicep build infra/main.bicep --stdout`: the compiled ARM template (JSON; expressions stay strings
+ * such as "[parameters('x')]"). Throws with the CLI's output when the build fails.
+ */
+export function buildMain(bicep: string, file: string = mainBicep): BuildResult {
+  const r = spawnSync(bicep, ['build', file, '--stdout'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`bicep build ${file} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
+  return { template: JSON.parse(r.stdout) as Record<string, any>, diagnostics: parseDiagnostics(r.stderr) };
+}
+
+/** `bicep lint <file> --diagnostics-format sarif`: every linter and compiler diagnostic. */
+export function lintMain(bicep: string, file: string = mainBicep): BicepDiagnostic[] {
+  const r = spawnSync(bicep, ['lint', file, '--diagnostics-format', 'sarif'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+  if (r.status !== 0 && !r.stdout.trim().startsWith('{')) throw new Error(`bicep lint ${file} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
+  const sarif = JSON.parse(r.stdout) as {
+    runs: Array<{ results?: Array<{ ruleId: string; level?: string; message: { text: string }; locations?: Array<{ physicalLocation?: { artifactLocation?: { uri?: string }; region?: { startLine?: number } } }> }> }>;
+  };
+  return sarif.runs.flatMap((run) =>
+    (run.results ?? []).map((result) => {
+      const where = result.locations?.[0]?.physicalLocation;
+      return {
+        code: result.ruleId,
+        // SARIF's default level is "warning".
+        level: result.level ?? 'warning',
+        message: result.message.text,
+        location: `${where?.artifactLocation?.uri ?? '?'}:${where?.region?.startLine ?? '?'}`,
+      };
+    }),
+  );
+}
+
+function main(argv: string[]): number {
+  const unknown = argv.filter((a) => a !== '--install');
+  if (unknown.length) {
+    console.error(`usage: npm run infra:check [-- --install]   (unknown: ${unknown.join(' ')})`);
+    return 2;
+  }
+  const ci = process.env.CI === 'true' || process.env.CI === '1';
+  if (argv.includes('--install') && !findBicep()) {
+    console.log(`infra:check: installing Azure.Bicep.CommandLine.${nugetRid()} ${bicepVersion} from NuGet`);
+    installBicepFromNuGet();
+  }
+  const cli = findBicep();
+  if (!cli) {
+    const looked = bicepCandidates()
+      .filter((c) => c.source !== 'PATH')
+      .map((c) => `${c.source}: ${c.path}`)
+      .join('\n  ');
+    if (ci) {
+      console.error(`infra:check FAILED: no Bicep CLI, and CI must compile the infrastructure. Looked on PATH and at\n  ${looked}\nRun \`npm run infra:check -- --install\` (needs the .NET SDK and NuGet).`);
+      return 1;
+    }
+    console.log(`infra:check did NOT run: no Bicep CLI found (PATH and\n  ${looked}).\nInstall one with \`npm run infra:check -- --install\` (.NET SDK), \`az bicep install\` or azd, or set BICEP_PATH.`);
+    return 0;
+  }
+  const version = execFileSync(cli.path, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`infra:check: ${version} (${cli.source}: ${cli.path})`);
+
+  console.log(`$ bicep build ${mainBicep} --stdout`);
+  const built = buildMain(cli.path);
+  const resources = JSON.stringify(built.template).match(/"type":"Microsoft\.[^"]+"/g)?.length ?? 0;
+  console.log(`  compiled: ${Object.keys(built.template.outputs ?? {}).length} outputs, ${resources} resource declarations, ${built.diagnostics.length} diagnostics`);
+
+  console.log(`$ bicep lint ${mainBicep} --diagnostics-format sarif`);
+  const linted = lintMain(cli.path);
+  console.log(`  linted: ${linted.length} diagnostics`);
+
+  const all = [...built.diagnostics, ...linted];
+  for (const d of all) console.error(`  ${d.level} ${d.code} at ${d.location}: ${d.message}`);
+  if (all.length) {
+    console.error(`infra:check FAILED: ${all.length} diagnostics (every warning counts; suppress one only with #disable-next-line and its reason).`);
+    return 1;
+  }
+  console.log('infra:check passed: bicep build and bicep lint of infra/main.bicep report no errors and no warnings.');
+  return 0;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`infra:check FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
