@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+/**
+ * Stages the deployment package of the function app in `dist/package` (or `--out <dir>`), built
+ * locally with production dependencies only:
+ *
+ *   1. `npm run build` (tsc + the browser bundle) unless `--no-build`;
+ *   2. copies every file of the project that `.funcignore` does not exclude (gitignore semantics, the
+ *      `ignore` package; this folder's node_modules, .git and the output folder are never copied);
+ *   3. `npm ci --omit=dev --ignore-scripts` in the staged folder: exactly the locked versions of the
+ *      production dependencies (`--offline` adds `--prefer-offline`, served from the npm cache);
+ *   4. removes `devDependencies` and `scripts` from the staged package.json (the host reads only
+ *      `main`; a build on the platform would then have nothing to build and no devDependency to
+ *      install) and writes a `.funcignore` that keeps everything staged.
+ *
+ * Used by azd (azure.yaml: service hook `prepackage`, `dist: dist/package`, `remoteBuild: false`)
+ * and before `func azure functionapp publish` run inside dist/package (README "Deploy to Azure").
+ * Why not a remote build: on the platform `npm install` + `npm run build` installs devDependencies too
+ * (TypeScript and esbuild are needed to build), about 440 MB of node_modules instead of what the app
+ * needs at run time.
+ *
+ * Prints one summary line: files and bytes of the staged package (node_modules separately).
+ * Exit codes: 0 staged; 1 a step failed (its output is shown); 2 usage error.
+ */
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { dirname, join, relative, resolve, sep } = require('node:path');
+
+const root = resolve(__dirname, '..', '..');
+
+/** @param {string[]} argv @returns {{ out: string, build: boolean, offline: boolean }} */
+function parseArgs(argv) {
+  const options = { out: join(root, 'dist', 'package'), build: true, offline: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--no-build') options.build = false;
+    else if (arg === '--offline') options.offline = true;
+    else if (arg === '--out' && argv[i + 1]) options.out = resolve(argv[++i]);
+    else throw new UsageError(`unknown argument: ${arg}`);
+  }
+  return options;
+}
+
+class UsageError extends Error {}
+
+/** Runs a command, throwing with its output when it fails. */
+function run(command, args, cwd) {
+  const r = spawnSync(command, args, { cwd, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd} (exit ${r.status})`);
+}
+
+/**
+ * Project files (posix paths relative to the root), minus .git, node_modules and `skip` (absolute).
+ * @param {string} skip
+ * @returns {string[]}
+ */
+function projectFiles(skip) {
+  /** @type {string[]} */
+  const out = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (full === skip || entry.name === 'node_modules' || entry.name === '.git') continue;
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) out.push(relative(root, full).split(sep).join('/'));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+/**
+ * The files of the project that go into the package: `.funcignore` applied with gitignore semantics.
+ * @param {string} skip absolute folder never listed (the output folder)
+ * @returns {string[]}
+ */
+function packagedFiles(skip) {
+  const ignore = require('ignore');
+  const rules = ignore().add(readFileSync(join(root, '.funcignore'), 'utf8'));
+  return projectFiles(skip).filter((f) => !rules.ignores(f));
+}
+
+/** Total bytes and file count under `dir` (symlinks counted as links, not followed). */
+function sizeOf(dir) {
+  let bytes = 0;
+  let files = 0;
+  const walk = (d) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else {
+        bytes += lstatSync(full).size;
+        files++;
+      }
+    }
+  };
+  walk(dir);
+  return { bytes, files };
+}
+
+function main(argv) {
+  const options = parseArgs(argv);
+  if (options.build) run('npm', ['run', 'build', '--silent'], root);
+  statSync(join(root, 'dist', 'src', 'index.js')); // throws ENOENT when nothing was built
+
+  rmSync(options.out, { recursive: true, force: true });
+  mkdirSync(options.out, { recursive: true });
+  const files = packagedFiles(options.out);
+  for (const file of files) {
+    const target = join(options.out, file);
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(join(root, file), target);
+  }
+
+  const npmArgs = ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
+  if (options.offline) npmArgs.push('--prefer-offline');
+  run('npm', npmArgs, options.out);
+
+  const pkgPath = join(options.out, 'package.json');
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
+  delete pkg.devDependencies;
+  delete pkg.scripts;
+  writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
+  writeFileSync(
+    join(options.out, '.funcignore'),
+    '# Staged by infra/hooks/stagePackage.js: everything in this folder is the deployment package.\n.funcignore\n',
+  );
+
+  const total = sizeOf(options.out);
+  const modules = sizeOf(join(options.out, 'node_modules'));
+  const mb = (n) => (n / 1e6).toFixed(1);
+  console.log(
+    `stagePackage: ${relative(root, options.out) || options.out}: ${total.files} files, ${mb(total.bytes)} MB ` +
+      `(node_modules ${modules.files} files, ${mb(modules.bytes)} MB; app ${files.length} files)`,
+  );
+}
+
+module.exports = { packagedFiles, projectFiles };
+
+if (require.main === module) {
+  try {
+    main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`stagePackage: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  }
+}
