@@ -1,50 +1,88 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
 import globby from 'globby';
-import ignore from 'ignore';
 
 /**
- * The deployment package (`func azure functionapp publish`, `azd deploy`) is the app folder minus
- * `.funcignore` (gitignore syntax). It must hold what package.json `main` loads and nothing dev-only.
- * The file list is built from the git-tracked files plus the compiled `dist/` (built by `pretest`).
+ * The deployment package is staged by infra/hooks/stagePackage.js (azd's prepackage hook, and the
+ * folder `func azure functionapp publish` runs in): the compiled app plus `npm ci --omit=dev`. This
+ * stages it into a temp folder from the `dist/` that `pretest` built (`--no-build`, npm served from
+ * its cache: `--offline`) and checks that it is complete (the local host's loader, which loads an app
+ * the way the Node.js worker does, finds every function with nothing else on the module path) and
+ * holds no devDependency, nothing dev-only and nothing secret. About 20 s (npm ci).
  */
 const repo = join(__dirname, '..', '..');
+const rootPackage = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+  main: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    return statSync(full).isDirectory() ? walk(full) : [relative(repo, full).split('\\').join('/')];
+let staged: string;
+let tmp: string;
+
+function walk(dir: string, base = dir): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : walk(full, base);
+    return [relative(base, full).split(sep).join('/')];
   });
 }
 
-function packageFiles(): string[] {
-  const tracked = execFileSync('git', ['ls-files'], { cwd: repo, encoding: 'utf8' }).split('\n').filter(Boolean);
-  const built = existsSync(join(repo, 'dist')) ? walk(join(repo, 'dist')) : [];
-  const rules = ignore().add(readFileSync(join(repo, '.funcignore'), 'utf8'));
-  return [...new Set([...tracked, ...built, 'local.settings.json'])].filter((f) => !rules.ignores(f)).sort();
-}
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'stage-'));
+  staged = join(tmp, 'package');
+  execFileSync(process.execPath, [join(repo, 'infra', 'hooks', 'stagePackage.js'), '--no-build', '--offline', '--out', staged], {
+    cwd: repo,
+    stdio: 'pipe',
+    timeout: 240_000,
+  });
+}, 300_000);
 
-test('the package holds host.json, package.json and every file the "main" glob loads', async () => {
-  const files = packageFiles();
-  expect(files).toEqual(expect.arrayContaining(['host.json', 'package.json', 'package-lock.json', 'dist/src/index.js']));
-  const main = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { main: string }).main;
-  const loaded = await globby(main, { cwd: repo });
+afterAll(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+test('the package holds host.json, package.json and every file the "main" glob loads, and nothing else of the project', async () => {
+  const files = walk(staged);
+  expect(files).toEqual(expect.arrayContaining(['host.json', 'package.json', 'package-lock.json', 'dist/src/index.js', 'dist/ui/app.js', 'dist/ui/index.html']));
+  const loaded = await globby(rootPackage.main, { cwd: staged });
   expect(loaded.length).toBeGreaterThanOrEqual(5);
-  for (const f of loaded) expect(files).toContain(f);
   expect(loaded.filter((f) => f.startsWith('dist/src/functions/'))).toHaveLength(readdirSync(join(repo, 'src', 'functions')).filter((f) => f.endsWith('.ts')).length);
+  const unexpected = files.filter((f) => !/^(host\.json|package\.json|package-lock\.json|\.funcignore|dist\/src\/.+\.js|dist\/ui\/[^/]+)$/.test(f));
+  expect(unexpected).toEqual([]);
+  expect(files.filter((f) => /\.js\.map$|^dist\/(dev|test|bench|scripts)\/|local\.settings|jest\./.test(f))).toEqual([]);
 });
 
-test('nothing dev-only, secret or bulky is packaged', () => {
-  const files = packageFiles();
-  const forbidden = [/^dev\//, /^dist\/dev\//, /^test\//, /^infra\//, /^\.ci\//, /^node_modules\//, /^local\.settings\.json$/, /\.js\.map$/, /^\.azurite\//];
-  expect(files.filter((f) => forbidden.some((re) => re.test(f)))).toEqual([]);
-  expect(files.some((f) => f.startsWith('src/functions/'))).toBe(true);
-  expect(files).not.toContain('local.settings.json');
+test('node_modules holds the production dependencies only', () => {
+  const modules = join(staged, 'node_modules');
+  for (const dep of Object.keys(rootPackage.dependencies)) expect(existsSync(join(modules, dep, 'package.json'))).toBe(true);
+  for (const dev of Object.keys(rootPackage.devDependencies)) expect([dev, existsSync(join(modules, dev))]).toEqual([dev, false]);
+  // The staged package.json declares nothing a build on the platform could install or run.
+  const pkg = JSON.parse(readFileSync(join(staged, 'package.json'), 'utf8')) as Record<string, unknown>;
+  expect(pkg.devDependencies).toBeUndefined();
+  expect(pkg.scripts).toBeUndefined();
+  expect(pkg.main).toBe(rootPackage.main);
+  expect(pkg.dependencies).toEqual(rootPackage.dependencies);
 });
 
-test('"main" loads only compiled app code, never the local host', async () => {
-  const main = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { main: string }).main;
-  const loaded = await globby(main, { cwd: repo });
-  expect(loaded.every((f) => f.startsWith('dist/src/') && f.endsWith('.js'))).toBe(true);
+test('the staged app loads on its own: every function registers, no "Cannot find module"', () => {
+  // A child process whose only module path for the app is the staged folder (the loader itself and
+  // globby come from the repository's dist/dev, as the worker's own code would come from the host).
+  const script = `
+    const { loadApp } = require(${JSON.stringify(join(repo, 'dist', 'dev', 'host', 'loadApp.js'))});
+    loadApp(${JSON.stringify(staged)}, () => {}).then((app) => {
+      const outside = Object.keys(require.cache).filter((f) => f.includes('node_modules') && !f.startsWith(${JSON.stringify(staged)}) && !/[\\\\/](globby|fast-glob|@nodelib|micromatch|picomatch|braces|fill-range|to-regex-range|is-number|merge2|glob-parent|is-glob|is-extglob|array-union|dir-glob|path-type|ignore|slash|queue-microtask|reusify|run-parallel|fastq)[\\\\/]/.test(f));
+      console.log(JSON.stringify({ functions: [...app.core.registrations.keys()].sort(), files: app.files.length, outside }));
+      process.exit(0);
+    }).catch((e) => { console.error(e && e.stack || e); process.exit(1); });`;
+  const out = execFileSync(process.execPath, ['-e', script], { cwd: staged, encoding: 'utf8', timeout: 60_000 });
+  const result = JSON.parse(out.trim().split('\n').pop()!) as { functions: string[]; files: number; outside: string[] };
+  expect(result.files).toBeGreaterThanOrEqual(5);
+  // One function per file in src/functions, named after it.
+  const expected = readdirSync(join(repo, 'src', 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')).sort();
+  expect(result.functions).toEqual(expected);
+  // Every dependency the app loaded came from the staged node_modules.
+  expect(result.outside).toEqual([]);
 });
