@@ -544,10 +544,27 @@ describe('azd wiring', () => {
   const azureYaml = read('azure.yaml');
   const parameters = JSON.parse(read('infra/main.parameters.json')).parameters as Record<string, { value: string }>;
 
-  it('deploys the TypeScript function service "api"', () => {
+  it('deploys the function service "api" from the locally staged package, with no build on the platform', () => {
     const api = /^ {2}api:\n((?: {4}.*\n?)+)/m.exec(azureYaml);
     expect(api).not.toBeNull();
     expect(api![1]).toMatch(/^ {4}host: function\s*$/m);
+    expect(api![1]).toMatch(/^ {4}project: \.\s*$/m);
+    // infra/hooks/stagePackage.js writes dist/package by default.
+    expect(api![1]).toMatch(/^ {4}dist: dist\/package\s*$/m);
+    expect(api![1]).toMatch(/^ {4}remoteBuild: false\s*$/m);
+    expect(read('infra/hooks/stagePackage.js')).toContain("join(root, 'dist', 'package')");
+    const prepackage = /^ {6}prepackage:\n((?: {8}.*\n?)+)/m.exec(api![1]!);
+    expect(prepackage).not.toBeNull();
+    expect(prepackage![1]!.match(/run: node infra\/hooks\/stagePackage\.js$/gm)).toHaveLength(2); // posix and windows
+  });
+
+  it('waits for the new role assignments after provisioning (postprovision hook)', () => {
+    const hooks = /^hooks:\n((?: {2}.*\n?|\s*\n)+)/m.exec(azureYaml);
+    expect(hooks).not.toBeNull();
+    const postprovision = /^ {2}postprovision:\n((?: {4}.*\n?)+)/m.exec(hooks![1]!);
+    expect(postprovision).not.toBeNull();
+    expect(postprovision![1]!.match(/run: node infra\/hooks\/waitForStorageAccess\.js$/gm)).toHaveLength(2);
+    for (const file of ['infra/hooks/waitForStorageAccess.js', 'infra/hooks/stagePackage.js']) expect(fs.existsSync(path.join(root, file))).toBe(true);
   });
 
   it('maps the azd environment into main.bicep parameters, including the principal type (ServicePrincipal in CI)', () => {
