@@ -1,5 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
-import { OrchestrationRuntimeStatus } from 'durable-functions';
+import type { OrchestrationRuntimeStatus as DurableRuntimeStatus } from 'durable-functions';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { AppConfig } from '../core/config';
@@ -8,6 +8,20 @@ import { jobStatusSchema, problemSchema, type JobRecord, type JobStatus } from '
 import { problemMediaType, ProblemError, type ProblemDetails } from '../core/problem';
 import type { StatusOptions } from './statusOptions';
 import type { JobUrls } from './urls';
+
+/**
+ * Durable Functions' `OrchestrationRuntimeStatus` enum, loaded from the one module of the
+ * `durable-functions` package that defines it. The package's entry point would load its whole client
+ * (axios, moment, lodash...: about 430 of the app's modules) at every cold start for this enum; the
+ * package has no `exports` map, so the file is reachable, and test/unit/durableVocabulary.test.ts
+ * checks that it is the very enum the package exports.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const OrchestrationRuntimeStatus = (require('durable-functions/lib/src/orchestrations/OrchestrationRuntimeStatus') as {
+  OrchestrationRuntimeStatus: typeof import('durable-functions').OrchestrationRuntimeStatus;
+}).OrchestrationRuntimeStatus;
+/** A value of {@link OrchestrationRuntimeStatus}. */
+export type OrchestrationRuntimeStatus = DurableRuntimeStatus;
 
 /**
  * Durable Functions' `runtimeStatus` for each job status, taken from the `durable-functions`
