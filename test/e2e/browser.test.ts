@@ -2,16 +2,16 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { findBrowser } from '../support/browser';
 import { generatedCsv, vegaCsv } from '../support/datasets';
 import { startTestHost, type TestHost } from '../support/localHost';
 import { referenceCsvReport } from '../support/referenceCsvStats';
 
 /**
- * The page served by the `ui` function, in a real headless Chromium (playwright-core, system
- * /usr/bin/chromium), against the local host on Azurite. Chromium is required: without it these tests
- * fail, they are not skipped.
+ * The page served by the `ui` function, in a real headless Chromium, Chrome or Edge (playwright-core
+ * driving the installed browser that test/support/browser.ts finds, or BROWSER_PATH), against the
+ * local host on Azurite. A browser is required: without one these tests fail, they are not skipped.
  */
-const executablePath = '/usr/bin/chromium';
 const artifacts = join(__dirname, '..', 'artifacts');
 
 let host: TestHost;
@@ -19,7 +19,7 @@ let browser: Browser;
 let dir: string;
 
 beforeAll(async () => {
-  if (!existsSync(executablePath)) throw new Error(`${executablePath} is missing: install it (apt-get install -y chromium).`);
+  const executablePath = findBrowser();
   if (!existsSync(join(__dirname, '..', '..', 'dist', 'ui', 'app.js'))) throw new Error('dist/ui/app.js is missing: run npm run build (tsc && node scripts/buildUi.js).');
   dir = mkdtempSync(join(tmpdir(), 'job-ui-'));
   [host, browser] = await Promise.all([
