@@ -193,13 +193,15 @@ describe('guard: a 302 fails the Logic Apps action, which is why the façade ask
 
 test('the action\'s authentication goes with every poll: with Easy Auth in front, jobs are owner-scoped and the façade still succeeds', async () => {
   const audiences: unknown[] = [];
+  // infra/app/facade.bicep passes the API's app registration client ID as apiAudience.
   const r = await replay('csv-report', 'n\n1\n2\n', 'text/csv', {
+    parameters: { apiBaseUrl: host.baseUrl, apiAudience: '11111111-2222-3333-4444-555555555555' },
     authenticate: (auth) => {
       audiences.push(auth.audience);
       return easyAuthHeaders('00000000-0000-4000-8000-00000000fa1a');
     },
   });
-  expect(audiences).toEqual(['https://management.azure.com/']); // the apiAudience default
+  expect(audiences).toEqual(['11111111-2222-3333-4444-555555555555']);
   const exchanges = r.actions.Submit_job!.exchanges;
   expect(exchanges.length).toBeGreaterThan(1);
   for (const e of exchanges) expect(e.requestHeaders['x-ms-client-principal-id']).toBe('00000000-0000-4000-8000-00000000fa1a');
