@@ -5,7 +5,8 @@
  * compiler or linter warning counts as an error. A deliberate exception is a `#disable-next-line <rule>`
  * in the Bicep file with its reason in a comment next to it (the Bicep CLI then reports nothing).
  *
- * Which Bicep CLI: `BICEP_PATH`, else `bicep` on PATH, else the one the Azure CLI installs
+ * Which Bicep CLI: with `--install` the pinned NuGet package (installed first if missing); otherwise
+ * `BICEP_PATH`, else `bicep` on PATH, else the one the Azure CLI installs
  * (`~/.azure/bin/bicep`), else the one azd installs (`~/.azd/bin/bicep`), else the pinned NuGet
  * package `Azure.Bicep.CommandLine.<rid>` {@link bicepVersion} in the NuGet cache (`--install` puts
  * it there with `dotnet restore`; the package holds the binary under `tools/`).
@@ -165,11 +166,14 @@ function main(argv: string[]): number {
     return 2;
   }
   const ci = process.env.CI === 'true' || process.env.CI === '1';
-  if (argv.includes('--install') && !findBicep()) {
-    console.log(`infra:check: installing Azure.Bicep.CommandLine.${nugetRid()} ${bicepVersion} from NuGet`);
-    installBicepFromNuGet();
+  let cli: BicepCli | undefined;
+  if (argv.includes('--install')) {
+    // CI: always the pinned version, whatever else is on PATH.
+    if (!existsSync(nugetBicepPath())) console.log(`infra:check: installing Azure.Bicep.CommandLine.${nugetRid()} ${bicepVersion} from NuGet`);
+    cli = { path: installBicepFromNuGet(), source: `NuGet Azure.Bicep.CommandLine.${nugetRid()} ${bicepVersion}` };
+  } else {
+    cli = findBicep();
   }
-  const cli = findBicep();
   if (!cli) {
     const looked = bicepCandidates()
       .filter((c) => c.source !== 'PATH')
