@@ -1,5 +1,5 @@
 /**
- * Typed client of the job API (see CONTRACT.md): submit a job, follow its progress, get its result,
+ * Typed client of the job API (see docs/api.md): submit a job, follow its progress, get its result,
  * cancel it. Runs in browsers and in Node.js 20+: it only uses web platform globals (`fetch`,
  * `URL`, `AbortSignal`, `crypto.getRandomValues`, `DOMException`), no Node.js module and nothing from
  * Azure Functions.

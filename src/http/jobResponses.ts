@@ -151,7 +151,7 @@ export function acceptedResponse(job: JobRecord, urls: JobUrls, retryAfter: numb
 }
 
 /**
- * The status URL's answer for a job, per CONTRACT.md:
+ * The status URL's answer for a job, per docs/api.md (`GET /api/jobs/{id}`):
  * - pending: `onPending=ok` 200 / `accepted` 202 + `Location`, both with `Retry-After` and the document;
  * - Succeeded: `redirect` 302 / `seeOther` 303 to a SAS URL, `stream` 200 with the bytes,
  *   `status` 200 with `resourceLocation`;

@@ -25,6 +25,9 @@ const statusDoc = statusDocumentSchema.meta({ id: 'StatusDocument' });
 const acceptedDoc = acceptedDocumentSchema.meta({ id: 'AcceptedDocument' });
 const statusQuery = statusOptionsSchema;
 const pendingHeaders = z.object({ 'Retry-After': retryAfter });
+const applied = z.string().optional().meta({ description: '`wait=N`: the wait honoured (RFC 7240 §3), when the request had `Prefer: wait=N`' });
+const replayed = z.literal('true').optional().meta({ description: 'The original job of this Idempotency-Key, not a new one' });
+const waitedHeaders = z.object({ 'Preference-Applied': applied, 'Idempotent-Replayed': replayed });
 
 function submitOperation(type: string) {
   const p = processors.get(type)!;
@@ -49,17 +52,19 @@ function submitOperation(type: string) {
       responses: {
         '202': {
           description: 'Accepted: poll `Location` (or `Operation-Location`, always 200) after `Retry-After` seconds',
-          headers: z.object({ Location: z.url(), 'Operation-Location': z.url(), 'Retry-After': retryAfter }),
+          headers: z.object({ Location: z.url(), 'Operation-Location': z.url(), 'Retry-After': retryAfter, 'Preference-Applied': applied, 'Idempotent-Replayed': replayed }),
           content: { 'application/json': { schema: acceptedDoc } },
         },
-        '200': { description: 'With `Prefer: wait=N`, the finished job answered as the status URL would' },
-        '302': { description: 'With `Prefer: wait=N`, the finished job: redirect to the result SAS URL' },
+        '200': { description: 'With `Prefer: wait=N`, the finished job answered as the status URL would', headers: waitedHeaders },
+        '302': { description: 'With `Prefer: wait=N`, the finished job: redirect to the result SAS URL', headers: waitedHeaders.extend({ Location: z.url() }) },
+        '303': { description: 'With `Prefer: wait=N` and onComplete=seeOther: as 302', headers: waitedHeaders.extend({ Location: z.url() }) },
         '400': problem('Invalid options, header or body (field-level `errors`)'),
         '404': problem('Unknown job type'),
         '413': problem('Body larger than JOBS_MAX_INPUT_BYTES'),
         '415': problem('Media type not accepted by the processor'),
-        '409': { ...problem('The first request with this Idempotency-Key is still being processed'), headers: pendingHeaders },
-        '422': problem('Idempotency-Key reused with a different request'),
+        '409': { ...problem('The first request with this Idempotency-Key is still being processed (with Retry-After) or belongs to another caller; with `Prefer: wait=N`, the job was canceled'), headers: z.object({ 'Retry-After': retryAfter.optional() }) },
+        '422': problem('Idempotency-Key reused with a different request; with `Prefer: wait=N`, the processor rejected the input'),
+        '500': problem('With `Prefer: wait=N`, processing failed'),
         '503': { ...problem('Storage unavailable; retry after Retry-After'), headers: pendingHeaders },
       },
     },
@@ -94,7 +99,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         '409': problem('The job was canceled'),
         '422': problem('The processor rejected the input'),
         '500': problem('Processing failed'),
-        '503': problem('Storage unavailable'),
+        '503': { ...problem('Storage unavailable'), headers: pendingHeaders },
       },
     },
     delete: {
@@ -102,7 +107,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       summary: 'Cancel if needed and delete everything stored for the job',
       tags: ['jobs'],
       requestParams: { path: z.object({ id: jobId }) },
-      responses: { '204': { description: 'Deleted' }, '404': problem('Unknown job'), '503': problem('Storage unavailable') },
+      responses: { '204': { description: 'Deleted' }, '404': problem('Unknown job'), '503': { ...problem('Storage unavailable'), headers: pendingHeaders } },
     },
   };
   paths[`${base}/jobs/{id}/cancel`] = {
@@ -112,10 +117,10 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       tags: ['jobs'],
       requestParams: { path: z.object({ id: jobId }) },
       responses: {
-        '202': { description: 'Canceled, or cancel requested for a running job', content: { 'application/json': { schema: statusDoc } } },
+        '202': { description: 'Canceled, or cancel requested for a running job', headers: z.object({ Location: z.url(), 'Retry-After': retryAfter }), content: { 'application/json': { schema: statusDoc } } },
         '404': problem('Unknown job'),
         '409': problem('Already finished'),
-        '503': problem('Storage unavailable'),
+        '503': { ...problem('Storage unavailable'), headers: pendingHeaders },
       },
     },
   };
@@ -132,7 +137,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     info: {
       title: 'Asynchronous Request-Reply jobs API',
       version: '1.0.0',
-      description: 'Submit long-running jobs (202 Accepted), poll their status monitor, fetch results through short-lived SAS URLs. See CONTRACT.md.',
+      description: 'Submit long-running jobs (202 Accepted), poll their status monitor, fetch results through short-lived SAS URLs. Reference: docs/api.md in the project repository.',
     },
     paths,
   });

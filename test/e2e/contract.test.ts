@@ -6,7 +6,7 @@ import { startTestHost, type TestHost } from '../support/localHost';
 import { validateOpenApi } from '../support/openApiValidator';
 
 /**
- * The whole job API contract (CONTRACT.md) against the running local host and Azurite, driven by
+ * The whole job API contract (docs/api.md) against the running local host and Azurite, driven by
  * clients nobody here wrote (@azure/core-lro's HTTP poller) or that follow a documented protocol
  * (Durable Functions' HTTP API, CORS, RFC 7240 Prefer, Idempotency-Key).
  */

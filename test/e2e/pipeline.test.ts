@@ -7,7 +7,7 @@ import { startTestHost, type TestHost } from '../support/localHost';
 
 /**
  * End to end: the `npm start` host (separate process) on Azurite. Each job is submitted, polled
- * exactly as CONTRACT.md says (Retry-After honoured, redirects not followed), and its result fetched
+ * exactly as docs/api.md says (Retry-After honoured, redirects not followed), and its result fetched
  * from the SAS URL with plain fetch, then checked against figures computed independently.
  */
 let host: TestHost;

@@ -5,7 +5,7 @@ import { storageConnectionString, uniqueName } from '../support/env';
 import { FakeEntraCredential, httpsRequest, startHttpsAzurite, type HttpsAzurite } from '../support/azuriteHttps';
 
 /**
- * Result SAS URLs (CONTRACT.md "Result SAS URL"), signed both ways the app signs them:
+ * Result SAS URLs (docs/api.md "The result SAS URL"), signed both ways the app signs them:
  * - in Azure: a user delegation key obtained with a Microsoft Entra token (`UserDelegationSasSigner`),
  *   exercised against a second Azurite started with HTTPS and `--oauth basic` (the only way Azurite
  *   hands out user delegation keys);

@@ -12,7 +12,7 @@ export interface PollOutcome {
 }
 
 /**
- * Polls a status URL exactly as CONTRACT.md tells a browser or script to: GET without following
+ * Polls a status URL exactly as docs/api.md tells a browser or script to: GET without following
  * redirects; while the answer is 200 (or 202) with a pending status document, wait `Retry-After`
  * seconds and poll again; stop at the first other answer (302/303 to the result, 200 result, or a
  * problem). Fails when `Retry-After` is missing or not an integer while pending.

@@ -10,7 +10,7 @@ import { join } from 'node:path';
  * accessor, action type, input or action-level key throws {@link UnsupportedWorkflowFeature}), so
  * that a change to the definition cannot silently pass the tests with semantics nobody checked.
  *
- * Semantics modelled (sources: ../shared/PLATFORM-NOTES.md "Clients of the pattern"; Logic Apps docs
+ * Semantics modelled (sources: Logic Apps docs
  * "Call HTTP or HTTPS endpoints" (asynchronous request-response behaviour), "Handle errors and
  * exceptions" (retry policies), "Limits and configuration" (inbound request timeout); the threads
  * MicrosoftDocs/azure-docs#40772 and MicrosoftDocs/architecture-center#3396 (a 302 fails the

@@ -54,7 +54,7 @@ const apply: Record<Op, (job: JobRecord, now: Date) => JobRecord> = {
   requestCancel: (job, now) => requestCancel(job, now),
 };
 
-/** The allowed transitions (from the diagram in stateMachine.ts and CONTRACT.md); anything else is refused. */
+/** The allowed transitions (from the diagram in stateMachine.ts and docs/api.md "The status document"); anything else is refused. */
 const allowed: Record<Op, Partial<Record<JobStatus, JobStatus>>> = {
   start: { NotStarted: 'Running', Running: 'Running' },
   recordProgress: { Running: 'Running' },

@@ -114,7 +114,7 @@ describe('statusResponse: every status × onPending × onComplete', () => {
     expect(cases).toHaveLength(6 * 2 * 4);
   });
 
-  /** What CONTRACT.md says the status URL answers. */
+  /** What docs/api.md says the status URL answers. */
   function expected(status: keyof typeof jobs, options: StatusOptions): { code: number; kind: 'pending' | 'redirect' | 'stream' | 'document' | 'problem' } {
     switch (status) {
       case 'NotStarted':
