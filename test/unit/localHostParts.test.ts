@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTimeSpan, readHostJson } from '../../dev/host/hostJson';
+import { decodeBase64MessageText } from '../../dev/host/queueListener';
 import { compareRoutes, compileRoute, matchRoute, type CompiledRoute } from '../../dev/host/routes';
 import { applyLocalSettings, resolveBindingExpression } from '../../dev/host/settings';
 import { loadConfig } from '../../src/core/config';
@@ -409,5 +410,25 @@ describe('resolveBindingExpression', () => {
 
   test('the resolved value is not re-expanded', () => {
     expect(resolveBindingExpression('%A%', { A: '%B%', B: 'nested' })).toBe('%B%');
+  });
+});
+
+describe('decodeBase64MessageText (messageEncoding base64, as .NET Convert.FromBase64String)', () => {
+  const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+  test('decodes padded base64 as UTF-8', () => {
+    expect(decodeBase64MessageText(b64('{"a":1}'))).toBe('{"a":1}');
+    expect(decodeBase64MessageText(b64('héllo ✓'))).toBe('héllo ✓');
+    expect(decodeBase64MessageText('')).toBe('');
+  });
+  test('skips space, tab, CR and LF anywhere (the real extension delivers such a message)', () => {
+    const t = b64('{"tag":"whitespace"}');
+    expect(decodeBase64MessageText(`${t.slice(0, 8)} ${t.slice(8, 16)}\n${t.slice(16)}`)).toBe('{"tag":"whitespace"}');
+    expect(decodeBase64MessageText(`\t${t}\r\n`)).toBe('{"tag":"whitespace"}');
+  });
+  test('refuses text that .NET refuses: missing padding, other characters, padding inside', () => {
+    expect(decodeBase64MessageText(b64('{"tag":"no-padding"}').replace(/=+$/, ''))).toBeUndefined();
+    expect(decodeBase64MessageText('this is not base64!')).toBeUndefined();
+    expect(decodeBase64MessageText('YQ==YQ==')).toBeUndefined();
+    expect(decodeBase64MessageText('YWJj\u00a0')).toBeUndefined();
   });
 });

@@ -1,0 +1,315 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import { parseTimeSpan } from '../../dev/host/hostJson';
+import { storageConnectionString, uniqueName } from '../support/env';
+import { startTestHost } from '../support/localHost';
+import type { ScenarioGroup } from './scenarios';
+
+/**
+ * Plays a scenario group (scenarios.ts) against one host and reduces what happened to an
+ * {@link Observation}: plain JSON that holds only what the real queue trigger defines (no ids,
+ * no absolute times), so that the observations of two hosts can be compared key by key.
+ */
+
+const repo = join(__dirname, '..', '..');
+export const fixtureDir = join(repo, 'dev', 'host', 'conformance');
+export const fixtureDll = join(fixtureDir, 'bin', 'Release', 'net10.0', 'QueueConformance.dll');
+const artifacts = join(repo, 'test', 'artifacts', 'conformance');
+
+/** `webjobs`: the .NET fixture (the real extension); `local`: dist/dev/host/cli.js with the Node.js fixture app. */
+export type HostKind = 'webjobs' | 'local';
+
+/** True when the `dotnet` CLI runs. */
+export function dotnetAvailable(): boolean {
+  return spawnSync('dotnet', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Builds the .NET fixture (`dotnet build -c Release`; restores from NuGet the first time).
+ * @throws with the build output when it fails
+ */
+export function buildFixture(): void {
+  const r = spawnSync('dotnet', ['build', join(fixtureDir, 'QueueConformance.csproj'), '-c', 'Release', '--nologo', '-v', 'q'], { encoding: 'utf8', timeout: 280_000 });
+  if (r.status !== 0) throw new Error(`dotnet build of the conformance fixture failed (${r.status ?? r.signal ?? r.error?.message}):\n${r.stdout}\n${r.stderr}`);
+}
+
+/** One line of a fixture's record file (both fixtures write the same fields). */
+interface RecordLine {
+  event: 'ready' | 'start' | 'end' | 'stopped';
+  at: number;
+  tag?: string | null;
+  id?: string;
+  dequeueCount?: number;
+  insertionTime?: number | null;
+  expirationTime?: number | null;
+  nextVisibleTime?: number | null;
+  popReceipt?: string | null;
+  body?: string;
+  outcome?: 'succeeded' | 'failed';
+  cancellationRequested?: boolean | null;
+}
+
+/** A value that compares equal across hosts: short texts as they are, long ones by hash and length. */
+const text = (s: string) => (s.length <= 120 ? s : `sha256:${createHash('sha256').update(s).digest('hex').slice(0, 16)} (${s.length} chars)`);
+
+/** What one delivery looked like to the function. */
+export interface DeliveryObservation {
+  dequeueCount: number | null;
+  outcome: string | null;
+  body: string;
+  /** Trigger metadata against what the sender got back from the service. */
+  idIsSent: boolean;
+  insertionTimeIsSent: boolean;
+  expirationTimeIsSent: boolean;
+  /** nextVisibleTime minus the start of the delivery, in whole minutes: the lease taken on receipt. */
+  leaseMinutes: number | null;
+  /** The pop receipt differs from the previous delivery's. */
+  popReceiptIsNew: boolean;
+  /** For a redelivery: it started no earlier than visibilityTimeout after the previous failure ended. */
+  waitedVisibilityTimeout?: boolean;
+}
+
+/** What happened to one scenario's message. */
+export interface ScenarioObservation {
+  sent: string;
+  deliveries: DeliveryObservation[];
+  /** Messages of `<queue>-poison` that came from this message. */
+  poison: { textIsSent: boolean; text: string }[];
+}
+
+/** What happened in one group run. */
+export interface Observation {
+  scenarios: Record<string, ScenarioObservation>;
+  /** Messages left in the queue after the run (visible or not). */
+  leftInQueue: number;
+  /** Poison messages that match no scenario. */
+  unmatchedPoison: string[];
+  /** Most functions running at the same time (from start and end records), for a group with `measureConcurrency`. */
+  maxConcurrency?: number;
+  /** Only for a group with `stopWhileRunning`. */
+  stop?: {
+    functionFinished: boolean;
+    outcome: string | null;
+    /** Whether the function's cancellation token was signalled (null: the function has none). */
+    cancellationRequested: boolean | null;
+    exitedAfterFunctionEnded: boolean;
+    exitCode: number | null;
+    messageDeleted: boolean;
+  };
+}
+
+/** The effective host.json of a group: the app's, with the group's `extensions.queues` overrides. */
+export function groupHostJson(group: ScenarioGroup): Record<string, unknown> {
+  const app = JSON.parse(readFileSync(join(repo, 'host.json'), 'utf8')) as { extensions?: { queues?: Record<string, unknown> } };
+  return { version: '2.0', extensions: { queues: { ...app.extensions?.queues, ...group.queues } } };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, diagnostics: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}:\n${diagnostics()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function readRecords(file: string): RecordLine[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as RecordLine);
+}
+
+interface StartedHost {
+  stop(): Promise<number | null>;
+  output(): string;
+}
+
+async function startWebJobs(env: Record<string, string>, record: string): Promise<StartedHost> {
+  const child: ChildProcess = spawn('dotnet', [fixtureDll], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+  await waitFor('the WebJobs host to start', () => (readRecords(record).some((r) => r.event === 'ready') ? true : exitCode !== undefined ? Promise.reject(new Error(`WebJobs host exited (${exitCode}):\n${out}`)) : undefined), 60_000, () => out);
+  return {
+    output: () => out,
+    async stop() {
+      if (exitCode === undefined) child.kill('SIGTERM');
+      // Bounded: the fixture's shutdown timeout is 30 s; past 45 s it is killed (and the run fails on the missing exit code).
+      const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+      const code = await exited;
+      clearTimeout(killer);
+      return code;
+    },
+  };
+}
+
+async function startLocal(group: ScenarioGroup, appDir: string, env: Record<string, string>): Promise<StartedHost> {
+  mkdirSync(join(appDir, 'functions'), { recursive: true });
+  const fixture = join(repo, 'test', 'fixtures', 'conformance-app');
+  copyFileSync(join(fixture, 'package.json'), join(appDir, 'package.json'));
+  copyFileSync(join(fixture, 'functions', 'recorder.js'), join(appDir, 'functions', 'recorder.js'));
+  void group;
+  const host = await startTestHost(env, appDir);
+  return {
+    output: () => host.output(),
+    async stop() {
+      await host.stop('SIGTERM');
+      return host.process.exitCode;
+    },
+  };
+}
+
+async function poisonTexts(poison: QueueClient): Promise<string[]> {
+  if (!(await poison.exists())) return [];
+  const texts: string[] = [];
+  // Peek sees at most 32; the groups poison fewer than that.
+  const peeked = await poison.peekMessages({ numberOfMessages: 32 });
+  for (const m of peeked.peekedMessageItems) texts.push(m.messageText);
+  return texts;
+}
+
+/**
+ * Plays `group` against one host: creates a fresh queue, sends the group's messages, starts the
+ * host with the group's host.json, waits until every message is settled (queue empty, every started
+ * delivery ended) or, for `stopWhileRunning`, stops the host while that function runs; then stops
+ * the host and reads its records and the poison queue.
+ * @throws when the host does not start, or the group does not settle within `timeoutMs`
+ */
+export async function playGroup(group: ScenarioGroup, kind: HostKind, timeoutMs = 40_000): Promise<Observation> {
+  const service = QueueServiceClient.fromConnectionString(storageConnectionString());
+  const queueName = uniqueName(`cf-${kind === 'webjobs' ? 'wj' : 'lh'}-${group.name}`).slice(0, 63);
+  const queue = service.getQueueClient(queueName);
+  const poison = service.getQueueClient(`${queueName}-poison`);
+  await queue.create();
+  const dir = join(artifacts, `${group.name}-${kind}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const hostJson = groupHostJson(group);
+  writeFileSync(join(dir, 'host.json'), JSON.stringify(hostJson, null, 2));
+  const record = join(dir, 'records.jsonl');
+  const queues = (hostJson.extensions as { queues: Record<string, unknown> }).queues;
+  const visibilityTimeoutMs = parseTimeSpan(String(queues.visibilityTimeout ?? '00:00:00'));
+
+  // Send first, so that each host finds the whole group in the queue at its first poll.
+  const sent = new Map<string, { name: string; text: string; insertedOn: number; expiresOn: number }>();
+  const sendResult: Record<string, string> = {};
+  for (const s of group.scenarios) {
+    const messageText = 'raw' in s.send ? s.send.raw : Buffer.from(s.send.body, 'utf8').toString('base64');
+    try {
+      const r = await queue.sendMessage(messageText);
+      sent.set(r.messageId, { name: s.name, text: messageText, insertedOn: r.insertedOn.getTime(), expiresOn: r.expiresOn.getTime() });
+      sendResult[s.name] = 'accepted';
+    } catch (err) {
+      const e = err as { statusCode?: number; code?: string };
+      sendResult[s.name] = `refused ${e.statusCode ?? '?'} ${e.code ?? ''}`.trim();
+    }
+  }
+
+  const env = { AzureWebJobsStorage: storageConnectionString(), CONFORMANCE_QUEUE: queueName, CONFORMANCE_RECORD: record, CONFORMANCE_HOST_JSON: join(dir, 'host.json') };
+  const host = kind === 'webjobs' ? await startWebJobs(env, record) : await startLocal(group, dir, env);
+  const diagnostics = () => `${kind} host output:\n${host.output().slice(-4000)}\nrecords:\n${readRecords(record).map((r) => JSON.stringify({ ...r, body: r.body && text(r.body) })).join('\n')}`;
+  let exitCode: number | null = null;
+  let stoppedAt = 0;
+  try {
+    if (group.stopWhileRunning) {
+      const target = [...sent.entries()].find(([, v]) => v.name === group.stopWhileRunning)![0];
+      await waitFor('the function to start', () => (readRecords(record).some((r) => r.event === 'start' && r.id === target) ? true : undefined), timeoutMs, diagnostics);
+    } else {
+      await waitFor(
+        'every message to settle',
+        async () => {
+          const recs = readRecords(record);
+          const open = recs.filter((r) => r.event === 'start').length - recs.filter((r) => r.event === 'end').length;
+          return open === 0 && (await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined;
+        },
+        timeoutMs,
+        diagnostics,
+      );
+      // A little longer, to catch a redelivery or a late poison copy.
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } catch (err) {
+    await host.stop();
+    throw err;
+  }
+  stoppedAt = Date.now();
+  exitCode = await host.stop();
+  const exitedAt = Date.now();
+
+  const records = readRecords(record).filter((r) => r.event === 'start' || r.event === 'end');
+  const scenarios: Record<string, ScenarioObservation> = {};
+  for (const s of group.scenarios) scenarios[s.name] = { sent: sendResult[s.name]!, deliveries: [], poison: [] };
+  // Deliveries of one message are ordered by dequeue count; across messages no order is defined.
+  const starts = records.filter((r) => r.event === 'start').sort((a, b) => (a.dequeueCount ?? 0) - (b.dequeueCount ?? 0) || a.at - b.at);
+  const unknown: string[] = [];
+  for (const st of starts) {
+    const msg = st.id ? sent.get(st.id) : undefined;
+    if (!msg) {
+      unknown.push(JSON.stringify(st));
+      continue;
+    }
+    const obs = scenarios[msg.name]!;
+    const end = records.find((r) => r.event === 'end' && r.id === st.id && r.dequeueCount === st.dequeueCount);
+    const prev = obs.deliveries.length > 0 ? starts.filter((r) => r.id === st.id && (r.dequeueCount ?? 0) < (st.dequeueCount ?? 0)).at(-1) : undefined;
+    const prevEnd = prev && records.find((r) => r.event === 'end' && r.id === prev.id && r.dequeueCount === prev.dequeueCount);
+    obs.deliveries.push({
+      dequeueCount: st.dequeueCount ?? null,
+      outcome: end?.outcome ?? null,
+      body: text(st.body ?? ''),
+      idIsSent: st.id !== undefined && sent.has(st.id),
+      insertionTimeIsSent: st.insertionTime === msg.insertedOn,
+      expirationTimeIsSent: st.expirationTime === msg.expiresOn,
+      leaseMinutes: st.nextVisibleTime ? Math.round((st.nextVisibleTime - st.at) / 60_000) : null,
+      popReceiptIsNew: !!st.popReceipt && st.popReceipt !== prev?.popReceipt,
+      // 200 ms of slack for the two clocks in play (service timestamps vs. process clock).
+      ...(prevEnd ? { waitedVisibilityTimeout: st.at - prevEnd.at >= visibilityTimeoutMs - 200 } : {}),
+    });
+  }
+  if (unknown.length > 0) throw new Error(`Deliveries of messages that were not sent:\n${unknown.join('\n')}`);
+
+  const unmatchedPoison: string[] = [];
+  for (const t of await poisonTexts(poison)) {
+    // A poison message is matched to its scenario by its text, or else by its decoded content.
+    const decode = (s: string) => Buffer.from(s, 'base64').toString('utf8');
+    const match = [...sent.values()].find((v) => v.text === t) ?? [...sent.values()].find((v) => decode(v.text) === decode(t));
+    if (match) scenarios[match.name]!.poison.push({ textIsSent: match.text === t, text: text(t) });
+    else unmatchedPoison.push(text(t));
+  }
+
+  // Most functions running at once: sweep over start (+1) and end (-1) events.
+  let running = 0;
+  let maxConcurrency = 0;
+  for (const r of [...records].sort((a, b) => a.at - b.at || (a.event === 'end' ? -1 : 1))) {
+    running += r.event === 'start' ? 1 : -1;
+    maxConcurrency = Math.max(maxConcurrency, running);
+  }
+
+  const observation: Observation = {
+    scenarios,
+    leftInQueue: (await queue.getProperties()).approximateMessagesCount ?? -1,
+    unmatchedPoison,
+    ...(group.measureConcurrency ? { maxConcurrency } : {}),
+  };
+  if (group.stopWhileRunning) {
+    const target = [...sent.entries()].find(([, v]) => v.name === group.stopWhileRunning)![0];
+    const end = records.find((r) => r.event === 'end' && r.id === target);
+    observation.stop = {
+      functionFinished: end !== undefined,
+      outcome: end?.outcome ?? null,
+      cancellationRequested: end?.cancellationRequested ?? null,
+      exitedAfterFunctionEnded: end !== undefined && end.at <= exitedAt && end.at >= stoppedAt,
+      exitCode,
+      messageDeleted: observation.leftInQueue === 0,
+    };
+  }
+  return observation;
+}
