@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildFixture, dotnetAvailable, playGroup, type Observation } from './runner';
+import { dotnetAvailable, ensureFixtureBuilt, playGroup, type Observation } from './runner';
 import { differences, isKnown, knownDeviations, type Difference } from './compare';
 import { groups } from './scenarios';
 
@@ -29,7 +29,7 @@ suite('queue trigger: local host against the WebJobs Storage Queues extension', 
 
   beforeAll(async () => {
     if (!hasDotnet) throw new Error('CI=true but `dotnet` is not on PATH: the queue conformance test needs the .NET SDK.');
-    buildFixture();
+    ensureFixtureBuilt();
     for (const g of groups) {
       const [webjobs, local] = await Promise.all([playGroup(g, 'webjobs'), playGroup(g, 'local')]);
       observed.set(g.name, { webjobs, local });

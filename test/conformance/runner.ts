@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { parseTimeSpan } from '../../dev/host/hostJson';
@@ -28,12 +28,17 @@ export function dotnetAvailable(): boolean {
 }
 
 /**
- * Builds the .NET fixture (`dotnet build -c Release`; restores from NuGet the first time).
- * @throws with the build output when it fails
+ * Builds the .NET fixture (`dotnet build -c Release`, as `npm run conformance:build`; restores from
+ * NuGet the first time) unless its DLL is newer than every source file of the fixture.
+ * @returns whether it built
+ * @throws with the build output when the build fails
  */
-export function buildFixture(): void {
+export function ensureFixtureBuilt(): boolean {
+  const sources = readdirSync(fixtureDir).filter((f) => /\.(cs|csproj)$/.test(f)).map((f) => statSync(join(fixtureDir, f)).mtimeMs);
+  if (existsSync(fixtureDll) && statSync(fixtureDll).mtimeMs > Math.max(...sources)) return false;
   const r = spawnSync('dotnet', ['build', join(fixtureDir, 'QueueConformance.csproj'), '-c', 'Release', '--nologo', '-v', 'q'], { encoding: 'utf8', timeout: 280_000 });
   if (r.status !== 0) throw new Error(`dotnet build of the conformance fixture failed (${r.status ?? r.signal ?? r.error?.message}):\n${r.stdout}\n${r.stderr}`);
+  return true;
 }
 
 /** One line of a fixture's record file (both fixtures write the same fields). */
