@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dotnetAvailable, ensureFixtureBuilt, playGroup, type Observation } from './runner';
+import { dotnetAvailable, ensureFixtureBuilt, localOptions, playGroup, webJobsOptions, type Observation } from './runner';
 import { differences, isKnown, knownDeviations, type Difference } from './compare';
-import { groups } from './scenarios';
+import { groups, optionCases } from './scenarios';
 
 /**
  * Differential test of the local host's queue trigger (dev/host/queueListener.ts) against the real
@@ -74,6 +74,19 @@ suite('queue trigger: local host against the WebJobs Storage Queues extension', 
       const stop = observed.get('graceful-stop')![host];
       expect(stop.stop).toMatchObject({ functionFinished: true, outcome: 'succeeded', exitedAfterFunctionEnded: true, exitCode: 0, messageDeleted: true });
     }
+  });
+
+  test('host.json: the local host reads extensions.queues as the extension does (values, defaults, refusals)', () => {
+    const sections = optionCases.map((c) => c.queues);
+    const webjobs = Object.fromEntries(webJobsOptions(sections).map((o, i) => [optionCases[i]!.name, o]));
+    const local = Object.fromEntries(localOptions(sections).map((o, i) => [optionCases[i]!.name, o]));
+    // One leaf per section: a refusal on one side is one difference, not one per option.
+    const diffs = differences(webjobs, local, 'options', 1);
+    seen.push(...diffs);
+    expect(diffs.filter((d) => !isKnown(d, known))).toEqual([]);
+    // What the extension does, as dev/host/README.md says.
+    expect(webjobs['batchSize 33']).toEqual({ accepted: false });
+    expect(webjobs['visibilityTimeout "10"']).toMatchObject({ options: { visibilityTimeoutMs: 10 * 86_400_000 } });
   });
 
   test('every known deviation in dev/host/deviations.json still shows (the list cannot go stale)', () => {

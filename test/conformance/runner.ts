@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
-import { parseTimeSpan } from '../../dev/host/hostJson';
+import { availableParallelism } from 'node:os';
+import { parseTimeSpan, readHostJson } from '../../dev/host/hostJson';
 import { storageConnectionString, uniqueName } from '../support/env';
 import { startTestHost } from '../support/localHost';
 import type { ScenarioGroup } from './scenarios';
@@ -317,4 +318,48 @@ export async function playGroup(group: ScenarioGroup, kind: HostKind, timeoutMs 
     };
   }
   return observation;
+}
+
+/** The queue options a host reads from one `extensions.queues` section (durations in whole ms), or that it refuses it. */
+export type OptionsObservation = { accepted: false } | { accepted: true; options: Record<string, string | number> };
+
+/**
+ * Reads each section as the extension does: the .NET fixture binds it to `QueuesOptions`
+ * (`CONFORMANCE_OPTIONS_CASES`), with `DOTNET_PROCESSOR_COUNT` set to Node's
+ * `availableParallelism()` and no `WEBSITE_SKU`, so that both hosts count the same processors.
+ * @returns one observation per section, in order
+ */
+export function webJobsOptions(sections: Record<string, unknown>[]): OptionsObservation[] {
+  mkdirSync(artifacts, { recursive: true });
+  const casesFile = join(artifacts, 'options-cases.json');
+  const record = join(artifacts, 'options-webjobs.jsonl');
+  writeFileSync(casesFile, JSON.stringify(sections));
+  rmSync(record, { force: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, CONFORMANCE_OPTIONS_CASES: casesFile, CONFORMANCE_RECORD: record, DOTNET_PROCESSOR_COUNT: String(availableParallelism()) };
+  delete env.WEBSITE_SKU;
+  const r = spawnSync('dotnet', [fixtureDll], { env, encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`The options check of the .NET fixture failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
+  const lines = readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { refused?: string; options?: Record<string, string | number> });
+  return lines.map((l) => (l.options ? { accepted: true, options: roundMs(l.options) } : { accepted: false }));
+}
+
+/** The local host's reading of the same sections (`readHostJson`, without `WEBSITE_SKU`). */
+export function localOptions(sections: Record<string, unknown>[]): OptionsObservation[] {
+  const dir = join(artifacts, 'options-local');
+  mkdirSync(dir, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.WEBSITE_SKU;
+  return sections.map((queues) => {
+    writeFileSync(join(dir, 'host.json'), JSON.stringify({ version: '2.0', extensions: { queues } }));
+    try {
+      return { accepted: true, options: roundMs({ ...readHostJson(dir, env).queues }) };
+    } catch {
+      return { accepted: false };
+    }
+  });
+}
+
+/** Durations to whole milliseconds: .NET keeps ticks (100 ns), the local host whole ms; the queue service takes whole seconds. */
+function roundMs(o: Record<string, unknown>): Record<string, string | number> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' && k.endsWith('Ms') ? Math.round(v) : (v as string | number)]));
 }

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /**
  * The scenarios of the queue trigger conformance test (queueConformance.test.ts), played against the
  * real queue trigger (the WebJobs SDK's Storage Queues extension, dev/host/conformance) and against
@@ -82,4 +85,32 @@ export const groups: ScenarioGroup[] = [
     scenarios: [{ name: 'running-at-stop', about: 'still running (3 s) when the host is asked to stop', send: json({ tag: 'stop', sleepMs: 3000 }) }],
     stopWhileRunning: 'running-at-stop',
   },
+];
+
+/**
+ * host.json `extensions.queues` sections whose reading is compared: the options each host ends up
+ * with, or that it refuses the section (then the host does not start). Includes the app's own
+ * section, the defaults, the range limits and the .NET TimeSpan forms.
+ */
+export const optionCases: { name: string; queues: Record<string, unknown> }[] = [
+  { name: 'defaults', queues: {} },
+  { name: 'the app', queues: (JSON.parse(readFileSync(join(__dirname, '..', '..', 'host.json'), 'utf8')) as { extensions: { queues: Record<string, unknown> } }).extensions.queues },
+  { name: 'batchSize 32', queues: { batchSize: 32 } },
+  { name: 'batchSize 33', queues: { batchSize: 33 } },
+  { name: 'batchSize 0', queues: { batchSize: 0 } },
+  { name: 'batchSize 5 (odd)', queues: { batchSize: 5 } },
+  { name: 'batchSize as a string', queues: { batchSize: '4' } },
+  { name: 'newBatchThreshold 0', queues: { newBatchThreshold: 0 } },
+  { name: 'newBatchThreshold -1', queues: { newBatchThreshold: -1 } },
+  { name: 'maxDequeueCount 1', queues: { maxDequeueCount: 1 } },
+  { name: 'maxDequeueCount 0', queues: { maxDequeueCount: 0 } },
+  { name: 'maxPollingInterval 100 ms', queues: { maxPollingInterval: '00:00:00.100' } },
+  { name: 'maxPollingInterval 50 ms', queues: { maxPollingInterval: '00:00:00.050' } },
+  ...['10', '00:10', '1.02:03', '1:02:03:04', '0:0:1', ' 00:00:02 ', '00:00:01.1234567', '-00:00:01', '', 'abc', '00:00:60', '00:00:10.12345678', '+00:00:01', '00:00:00,5', '24:00:00', '24:30:00'].map((v) => ({
+    name: `visibilityTimeout ${JSON.stringify(v)}`,
+    queues: { visibilityTimeout: v },
+  })),
+  { name: 'messageEncoding None', queues: { messageEncoding: 'None' } },
+  { name: 'messageEncoding BASE64', queues: { messageEncoding: 'BASE64' } },
+  { name: 'messageEncoding utf8', queues: { messageEncoding: 'utf8' } },
 ];

@@ -10,16 +10,20 @@
 //                              extension through the same configuration binder the Functions host uses
 //   CONFORMANCE_RECORD         file to append the JSON-lines records to
 //   CONFORMANCE_SHUTDOWN_MS    graceful shutdown timeout of the host (ms, default 30000)
+//   CONFORMANCE_OPTIONS_CASES  instead of running: a JSON array of `extensions.queues` sections; records
+//                              for each the QueuesOptions the extension binds from it, or that it refuses it
 //
 // Message body (JSON, optional): {"tag": string, "fail": N, "sleepMs": M}: the function sleeps M ms,
 // then throws while the dequeue count is <= N (N = -1 or absent: never fails; a large N: always fails).
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.WebJobs;
+using Microsoft.Azure.WebJobs.Host;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace QueueConformance;
 
@@ -28,14 +32,27 @@ public static class Program
     public static async Task<int> Main()
     {
         string Env(string name) => Environment.GetEnvironmentVariable(name) ?? throw new InvalidOperationException($"{name} is not set");
-        var hostJson = JsonNode.Parse(File.ReadAllText(Env("CONFORMANCE_HOST_JSON")))!;
-        var queues = hostJson["extensions"]?["queues"]?.ToJsonString() ?? "{}";
-        // The Functions host maps host.json `extensions.queues` onto the QueuesOptions of the extension
-        // with the configuration binder; the WebJobs SDK reads the same options from `AzureWebJobs:Extensions:Queues`.
-        var config = $"{{\"AzureWebJobs\":{{\"Extensions\":{{\"Queues\":{queues}}}}}}}";
-        var shutdownMs = int.TryParse(Environment.GetEnvironmentVariable("CONFORMANCE_SHUTDOWN_MS"), out var ms) ? ms : 30_000;
+        var cases = Environment.GetEnvironmentVariable("CONFORMANCE_OPTIONS_CASES");
+        if (cases is not null) return CheckOptions(cases);
 
-        var host = new HostBuilder()
+        var hostJson = JsonNode.Parse(File.ReadAllText(Env("CONFORMANCE_HOST_JSON")))!;
+        var shutdownMs = int.TryParse(Environment.GetEnvironmentVariable("CONFORMANCE_SHUTDOWN_MS"), out var ms) ? ms : 30_000;
+        var host = BuildHost(hostJson["extensions"]?["queues"]?.ToJsonString() ?? "{}", shutdownMs);
+        var options = host.Services.GetRequiredService<IOptions<QueuesOptions>>().Value;
+        await host.StartAsync();
+        Recorder.Write(new JsonObject { ["event"] = "ready", ["options"] = Describe(options) });
+        await host.WaitForShutdownAsync();
+        Recorder.Write(new JsonObject { ["event"] = "stopped" });
+        return 0;
+    }
+
+    /// <summary>A WebJobs host with the Storage Queues extension configured from a host.json `extensions.queues` section.</summary>
+    private static IHost BuildHost(string queuesSection, int shutdownMs)
+    {
+        // The Functions host maps host.json `extensions.queues` onto the extension's QueuesOptions with
+        // the configuration binder; the WebJobs SDK binds the same options from `AzureWebJobs:Extensions:Queues`.
+        var config = $"{{\"AzureWebJobs\":{{\"Extensions\":{{\"Queues\":{queuesSection}}}}}}}";
+        return new HostBuilder()
             .ConfigureAppConfiguration(c =>
             {
                 c.AddEnvironmentVariables();
@@ -46,24 +63,38 @@ public static class Program
             .ConfigureServices(s => s.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(shutdownMs)))
             .UseConsoleLifetime()
             .Build();
+    }
 
-        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Azure.WebJobs.Host.QueuesOptions>>().Value;
-        await host.StartAsync();
-        Recorder.Write(new JsonObject
+    private static JsonObject Describe(QueuesOptions options) => new()
+    {
+        ["batchSize"] = options.BatchSize,
+        ["newBatchThreshold"] = options.NewBatchThreshold,
+        ["maxDequeueCount"] = options.MaxDequeueCount,
+        ["visibilityTimeoutMs"] = options.VisibilityTimeout.TotalMilliseconds,
+        ["maxPollingIntervalMs"] = options.MaxPollingInterval.TotalMilliseconds,
+        ["messageEncoding"] = options.MessageEncoding.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>
+    /// For each `extensions.queues` section of the JSON array in the file `path`, records the options
+    /// the extension ends up with, or that it refuses the section (the host would not start).
+    /// </summary>
+    private static int CheckOptions(string path)
+    {
+        foreach (var section in JsonNode.Parse(File.ReadAllText(path))!.AsArray())
         {
-            ["event"] = "ready",
-            ["options"] = new JsonObject
+            var record = new JsonObject { ["event"] = "options", ["section"] = section!.ToJsonString() };
+            try
             {
-                ["batchSize"] = options.BatchSize,
-                ["newBatchThreshold"] = options.NewBatchThreshold,
-                ["maxDequeueCount"] = options.MaxDequeueCount,
-                ["visibilityTimeoutMs"] = options.VisibilityTimeout.TotalMilliseconds,
-                ["maxPollingIntervalMs"] = options.MaxPollingInterval.TotalMilliseconds,
-                ["messageEncoding"] = options.MessageEncoding.ToString().ToLowerInvariant(),
-            },
-        });
-        await host.WaitForShutdownAsync();
-        Recorder.Write(new JsonObject { ["event"] = "stopped" });
+                using var host = BuildHost(section.ToJsonString(), 30_000);
+                record["options"] = Describe(host.Services.GetRequiredService<IOptions<QueuesOptions>>().Value);
+            }
+            catch (Exception e)
+            {
+                record["refused"] = (e.InnerException ?? e).GetType().Name;
+            }
+            Recorder.Write(record);
+        }
         return 0;
     }
 }
