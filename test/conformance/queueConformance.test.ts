@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startAzurite, type Azurite } from '../../dev/host/azurite';
 import { dotnetAvailable, ensureFixtureBuilt, localOptions, playGroup, webJobsOptions, type Observation } from './runner';
 import { differences, isKnown, knownDeviations, type Difference } from './compare';
 import { groups, optionCases } from './scenarios';
@@ -27,16 +28,23 @@ suite('queue trigger: local host against the WebJobs Storage Queues extension', 
   const known = knownDeviations();
   const seen: Difference[] = [];
 
+  let azurite: Azurite | undefined;
+
   beforeAll(async () => {
     if (!hasDotnet) throw new Error('CI=true but `dotnet` is not on PATH: the queue conformance test needs the .NET SDK.');
     ensureFixtureBuilt();
-    for (const g of groups) {
-      const [webjobs, local] = await Promise.all([playGroup(g, 'webjobs'), playGroup(g, 'local')]);
-      observed.set(g.name, { webjobs, local });
-    }
+    // An Azurite of its own, shared by both hosts, so that the other test files' traffic does not
+    // slow the scenarios down; every group on both hosts at once (own queues), to keep the run short.
+    azurite = await startAzurite({ blobPort: 0, queuePort: 0, tablePort: 0, inMemory: true });
+    const runs = await Promise.all(groups.map(async (g) => [g.name, await Promise.all([playGroup(g, 'webjobs', azurite!.connectionString), playGroup(g, 'local', azurite!.connectionString)])] as const));
+    for (const [name, [webjobs, local]] of runs) observed.set(name, { webjobs, local });
     // For post-mortems: both observations of every group.
     writeFileSync(join(__dirname, '..', 'artifacts', 'conformance', 'observations.json'), JSON.stringify(Object.fromEntries(observed), null, 2));
   }, 280_000);
+
+  afterAll(async () => {
+    await azurite?.stop();
+  });
 
   test.each(groups.map((g) => g.name))('%s: the local host does what the extension does, but for the known deviations', (name) => {
     const o = observed.get(name)!;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { availableParallelism } from 'node:os';
 import { parseTimeSpan, readHostJson } from '../../dev/host/hostJson';
-import { storageConnectionString, uniqueName } from '../support/env';
+import { uniqueName } from '../support/env';
 import { startTestHost } from '../support/localHost';
 import type { ScenarioGroup } from './scenarios';
 
@@ -184,14 +184,14 @@ async function poisonTexts(poison: QueueClient): Promise<string[]> {
 }
 
 /**
- * Plays `group` against one host: creates a fresh queue, sends the group's messages, starts the
+ * Plays `group` against one host, on the storage of `connectionString`: creates a fresh queue, sends the group's messages, starts the
  * host with the group's host.json, waits until every message is settled (queue empty, every started
  * delivery ended) or, for `stopWhileRunning`, stops the host while that function runs; then stops
  * the host and reads its records and the poison queue.
  * @throws when the host does not start, or the group does not settle within `timeoutMs`
  */
-export async function playGroup(group: ScenarioGroup, kind: HostKind, timeoutMs = 40_000): Promise<Observation> {
-  const service = QueueServiceClient.fromConnectionString(storageConnectionString());
+export async function playGroup(group: ScenarioGroup, kind: HostKind, connectionString: string, timeoutMs = 90_000): Promise<Observation> {
+  const service = QueueServiceClient.fromConnectionString(connectionString);
   const queueName = uniqueName(`cf-${kind === 'webjobs' ? 'wj' : 'lh'}-${group.name}`).slice(0, 63);
   const queue = service.getQueueClient(queueName);
   const poison = service.getQueueClient(`${queueName}-poison`);
@@ -220,7 +220,7 @@ export async function playGroup(group: ScenarioGroup, kind: HostKind, timeoutMs 
     }
   }
 
-  const env = { AzureWebJobsStorage: storageConnectionString(), CONFORMANCE_QUEUE: queueName, CONFORMANCE_RECORD: record, CONFORMANCE_HOST_JSON: join(dir, 'host.json') };
+  const env = { AzureWebJobsStorage: connectionString, CONFORMANCE_QUEUE: queueName, CONFORMANCE_RECORD: record, CONFORMANCE_HOST_JSON: join(dir, 'host.json') };
   const host = kind === 'webjobs' ? await startWebJobs(env, record) : await startLocal(group, dir, env);
   const diagnostics = () => `${kind} host output:\n${host.output().slice(-4000)}\nrecords:\n${readRecords(record).map((r) => JSON.stringify({ ...r, body: r.body && text(r.body) })).join('\n')}`;
   let exitCode: number | null = null;
