@@ -75,6 +75,12 @@ suite('queue trigger: local host against the WebJobs Storage Queues extension', 
       expect(delivery.leftInQueue).toBe(0);
       expect(delivery.unmatchedPoison).toEqual([]);
 
+      const none = observed.get('encoding-none')![host];
+      expect(none.scenarios['raw-text']!.deliveries.map((d) => d.body)).toEqual(['this is not base64!']);
+      expect(none.scenarios['raw-base64']!.deliveries.map((d) => d.body)).toEqual([Buffer.from('{"tag":"still-encoded"}').toString('base64')]);
+      expect(none.scenarios['raw-json-poison']!.deliveries.map((d) => d.dequeueCount)).toEqual([1, 2]);
+      expect(none.scenarios['raw-json-poison']!.poison).toEqual([{ textIsSent: true, text: '{"tag":"raw-poison","fail":99}' }]);
+
       const concurrency = observed.get('concurrency')![host];
       expect(concurrency.maxConcurrency).toBe(2 + 1);
       expect(Object.values(concurrency.scenarios).map((s) => s.deliveries.length)).toEqual(Array(8).fill(1));

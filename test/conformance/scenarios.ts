@@ -80,6 +80,16 @@ export const groups: ScenarioGroup[] = [
     scenarios: Array.from({ length: 8 }, (_, i) => ({ name: `batch-${i}`, about: `sleeps ${i % 2 ? 2000 : 300} ms`, send: json({ tag: `batch-${i}`, sleepMs: i % 2 ? 2000 : 300 }) })),
   },
   {
+    name: 'encoding-none',
+    // messageEncoding none: the message text is the body, with no decoding.
+    queues: { messageEncoding: 'none', maxDequeueCount: 2, visibilityTimeout: '00:00:01', maxPollingInterval: '00:00:00.500' },
+    scenarios: [
+      { name: 'raw-text', about: 'text that is not base64 arrives as it is', send: { raw: 'this is not base64!' } },
+      { name: 'raw-base64', about: 'base64 text arrives still encoded', send: { raw: b64('{"tag":"still-encoded"}') } },
+      { name: 'raw-json-poison', about: 'a raw JSON body that always fails: poisoned with the same text', send: { raw: '{"tag":"raw-poison","fail":99}' } },
+    ],
+  },
+  {
     name: 'graceful-stop',
     queues: { visibilityTimeout: '00:00:01', maxPollingInterval: '00:00:00.500' },
     scenarios: [{ name: 'running-at-stop', about: 'still running (3 s) when the host is asked to stop', send: json({ tag: 'stop', sleepMs: 3000 }) }],
