@@ -23,6 +23,9 @@ const artifacts = join(repo, 'test', 'artifacts', 'conformance');
 /** `webjobs`: the .NET fixture (the real extension); `local`: dist/dev/host/cli.js with the Node.js fixture app. */
 export type HostKind = 'webjobs' | 'local';
 
+/** No first-run banner, no telemetry (only 127.0.0.1 is reachable from tests). */
+const dotnetEnv = { DOTNET_NOLOGO: '1', DOTNET_CLI_TELEMETRY_OPTOUT: '1' };
+
 /** True when the `dotnet` CLI runs. */
 export function dotnetAvailable(): boolean {
   return spawnSync('dotnet', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -37,7 +40,7 @@ export function dotnetAvailable(): boolean {
 export function ensureFixtureBuilt(): boolean {
   const sources = readdirSync(fixtureDir).filter((f) => /\.(cs|csproj)$/.test(f)).map((f) => statSync(join(fixtureDir, f)).mtimeMs);
   if (existsSync(fixtureDll) && statSync(fixtureDll).mtimeMs > Math.max(...sources)) return false;
-  const r = spawnSync('dotnet', ['build', join(fixtureDir, 'QueueConformance.csproj'), '-c', 'Release', '--nologo', '-v', 'q'], { encoding: 'utf8', timeout: 280_000 });
+  const r = spawnSync('dotnet', ['build', join(fixtureDir, 'QueueConformance.csproj'), '-c', 'Release', '--nologo', '-v', 'q'], { encoding: 'utf8', timeout: 280_000, env: { ...process.env, ...dotnetEnv } });
   if (r.status !== 0) throw new Error(`dotnet build of the conformance fixture failed (${r.status ?? r.signal ?? r.error?.message}):\n${r.stdout}\n${r.stderr}`);
   return true;
 }
@@ -137,19 +140,25 @@ interface StartedHost {
 }
 
 async function startWebJobs(env: Record<string, string>, record: string): Promise<StartedHost> {
-  const child: ChildProcess = spawn('dotnet', [fixtureDll], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('dotnet', [fixtureDll], { env: { ...process.env, ...dotnetEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let exitCode: number | null | undefined;
   void exited.then((c) => (exitCode = c));
-  await waitFor('the WebJobs host to start', () => (readRecords(record).some((r) => r.event === 'ready') ? true : exitCode !== undefined ? Promise.reject(new Error(`WebJobs host exited (${exitCode}):\n${out}`)) : undefined), 60_000, () => out);
+  try {
+    await waitFor('the WebJobs host to start', () => (readRecords(record).some((r) => r.event === 'ready') ? true : exitCode !== undefined ? Promise.reject(new Error(`WebJobs host exited (${exitCode}):\n${out}`)) : undefined), 60_000, () => out);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   return {
     output: () => out,
     async stop() {
       if (exitCode === undefined) child.kill('SIGTERM');
-      // Bounded: the fixture's shutdown timeout is 30 s; past 45 s it is killed (and the run fails on the missing exit code).
+      // Bounded: the WebJobs host waits for running functions (the scenarios' longest is 3 s); past
+      // 45 s it is killed, and the observation shows exit code null.
       const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
       const code = await exited;
       clearTimeout(killer);
@@ -158,12 +167,11 @@ async function startWebJobs(env: Record<string, string>, record: string): Promis
   };
 }
 
-async function startLocal(group: ScenarioGroup, appDir: string, env: Record<string, string>): Promise<StartedHost> {
+async function startLocal(appDir: string, env: Record<string, string>): Promise<StartedHost> {
   mkdirSync(join(appDir, 'functions'), { recursive: true });
   const fixture = join(repo, 'test', 'fixtures', 'conformance-app');
   copyFileSync(join(fixture, 'package.json'), join(appDir, 'package.json'));
   copyFileSync(join(fixture, 'functions', 'recorder.js'), join(appDir, 'functions', 'recorder.js'));
-  void group;
   const host = await startTestHost(env, appDir);
   return {
     output: () => host.output(),
@@ -221,7 +229,7 @@ export async function playGroup(group: ScenarioGroup, kind: HostKind, connection
   }
 
   const env = { AzureWebJobsStorage: connectionString, CONFORMANCE_QUEUE: queueName, CONFORMANCE_RECORD: record, CONFORMANCE_HOST_JSON: join(dir, 'host.json') };
-  const host = kind === 'webjobs' ? await startWebJobs(env, record) : await startLocal(group, dir, env);
+  const host = kind === 'webjobs' ? await startWebJobs(env, record) : await startLocal(dir, env);
   const diagnostics = () => `${kind} host output:\n${host.output().slice(-4000)}\nrecords:\n${readRecords(record).map((r) => JSON.stringify({ ...r, body: r.body && text(r.body) })).join('\n')}`;
   let exitCode: number | null = null;
   let stoppedAt = 0;
@@ -335,7 +343,7 @@ export function webJobsOptions(sections: Record<string, unknown>[]): OptionsObse
   const record = join(artifacts, 'options-webjobs.jsonl');
   writeFileSync(casesFile, JSON.stringify(sections));
   rmSync(record, { force: true });
-  const env: NodeJS.ProcessEnv = { ...process.env, CONFORMANCE_OPTIONS_CASES: casesFile, CONFORMANCE_RECORD: record, DOTNET_PROCESSOR_COUNT: String(availableParallelism()) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...dotnetEnv, CONFORMANCE_OPTIONS_CASES: casesFile, CONFORMANCE_RECORD: record, DOTNET_PROCESSOR_COUNT: String(availableParallelism()) };
   delete env.WEBSITE_SKU;
   const r = spawnSync('dotnet', [fixtureDll], { env, encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`The options check of the .NET fixture failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
