@@ -63,6 +63,8 @@ suite('queue trigger: local host against the WebJobs Storage Queues extension', 
       expect(delivery.scenarios['fail-then-succeed']!.deliveries.slice(1).every((d) => d.waitedVisibilityTimeout)).toBe(true);
       expect(counts('always-fail')).toEqual(['1:failed', '2:failed', '3:failed']);
       expect(delivery.scenarios['always-fail']!.poison).toEqual([expect.objectContaining({ textIsSent: true })]);
+      expect(counts('over-max-dequeue-count')).toEqual([]);
+      expect(delivery.scenarios['over-max-dequeue-count']!.poison).toEqual([expect.objectContaining({ textIsSent: true })]);
       expect(counts('not-base64')).toEqual([]);
       expect(delivery.scenarios['not-base64']!.poison).toEqual([expect.objectContaining({ textIsSent: true })]);
       expect(delivery.scenarios['over-size']!.sent).toMatch(/^refused 413/);

@@ -216,12 +216,20 @@ export async function playGroup(group: ScenarioGroup, kind: HostKind, connection
   // Send first, so that each host finds the whole group in the queue at its first poll.
   const sent = new Map<string, { name: string; text: string; insertedOn: number; expiresOn: number }>();
   const sendResult: Record<string, string> = {};
-  for (const s of group.scenarios) {
+  // Scenarios received before the host starts go first, each alone in the queue, so that a receive
+  // of one message gets that one.
+  const ordered = [...group.scenarios.filter((s) => s.dequeuedBefore), ...group.scenarios.filter((s) => !s.dequeuedBefore)];
+  for (const s of ordered) {
     const messageText = 'raw' in s.send ? s.send.raw : Buffer.from(s.send.body, 'utf8').toString('base64');
     try {
       const r = await queue.sendMessage(messageText);
       sent.set(r.messageId, { name: s.name, text: messageText, insertedOn: r.insertedOn.getTime(), expiresOn: r.expiresOn.getTime() });
       sendResult[s.name] = 'accepted';
+      for (let i = 0; i < (s.dequeuedBefore ?? 0); i++) {
+        const [m] = (await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 30 })).receivedMessageItems;
+        if (m?.messageId !== r.messageId) throw new Error(`Receiving '${s.name}' before the host starts got ${m?.messageId ?? 'nothing'}`);
+        await queue.updateMessage(m.messageId, m.popReceipt, undefined, 0);
+      }
     } catch (err) {
       const e = err as { statusCode?: number; code?: string };
       sendResult[s.name] = `refused ${e.statusCode ?? '?'} ${e.code ?? ''}`.trim();

@@ -20,6 +20,11 @@ export interface Scenario {
   name: string;
   about: string;
   send: Send;
+  /**
+   * Received (and made visible again) this many times before the host starts, as by a host that
+   * crashed while running it: the host then sees a dequeue count of this + 1.
+   */
+  dequeuedBefore?: number;
 }
 
 /** One host run. */
@@ -58,6 +63,7 @@ export const groups: ScenarioGroup[] = [
     queues: { maxDequeueCount: 3, visibilityTimeout: '00:00:01', maxPollingInterval: '00:00:00.500' },
     scenarios: [
       { name: 'success', about: 'a message that succeeds is delivered once and deleted', send: json({ tag: 'success' }) },
+      { name: 'over-max-dequeue-count', about: 'received 3 times elsewhere already (maxDequeueCount 3): poisoned without running', send: json({ tag: 'crashed-thrice' }), dequeuedBefore: 3 },
       { name: 'plain-text', about: 'a body that is not JSON arrives as a string', send: { body: 'plain text, not JSON' } },
       { name: 'fail-then-succeed', about: 'fails twice, succeeds on the third delivery; retried after visibilityTimeout', send: json({ tag: 'retry', fail: 2 }) },
       { name: 'always-fail', about: 'fails every time: poisoned after maxDequeueCount deliveries, same message text in <queue>-poison', send: json({ tag: 'poison', fail: 99 }) },
