@@ -8,8 +8,8 @@ import { groups, optionCases } from './scenarios';
 /**
  * Differential test of the local host's queue trigger (dev/host/queueListener.ts) against the real
  * one: the WebJobs SDK with Microsoft.Azure.WebJobs.Extensions.Storage.Queues from NuGet
- * (dev/host/conformance), both on the test run's Azurite. Each scenario group (scenarios.ts) is
- * played against both hosts at the same time, on separate queues, and the two observations must be
+ * (dev/host/conformance), both on one Azurite. Each scenario group (scenarios.ts) is played
+ * against both hosts at the same time, on separate queues, and the two observations must be
  * equal but for the known deviations of dev/host/deviations.json (explained in dev/host/README.md).
  *
  * Needs the .NET SDK: with CI=true a missing `dotnet` fails the run; elsewhere the suite is skipped
@@ -36,8 +36,16 @@ suite('queue trigger: local host against the WebJobs Storage Queues extension', 
     // An Azurite of its own, shared by both hosts, so that the other test files' traffic does not
     // slow the scenarios down; every group on both hosts at once (own queues), to keep the run short.
     azurite = await startAzurite({ blobPort: 0, queuePort: 0, tablePort: 0, inMemory: true });
-    const runs = await Promise.all(groups.map(async (g) => [g.name, await Promise.all([playGroup(g, 'webjobs', azurite!.connectionString), playGroup(g, 'local', azurite!.connectionString)])] as const));
-    for (const [name, [webjobs, local]] of runs) observed.set(name, { webjobs, local });
+    // allSettled: a failed run must not leave the other hosts running after the test ends (each run
+    // stops its own host, also on failure).
+    const cs = azurite.connectionString;
+    const runs = await Promise.allSettled(groups.flatMap((g) => [playGroup(g, 'webjobs', cs), playGroup(g, 'local', cs)]));
+    const failed = runs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    groups.forEach((g, i) => {
+      const [webjobs, local] = [runs[2 * i], runs[2 * i + 1]] as PromiseFulfilledResult<Observation>[];
+      observed.set(g.name, { webjobs: webjobs!.value, local: local!.value });
+    });
     // For post-mortems: both observations of every group.
     writeFileSync(join(__dirname, '..', 'artifacts', 'conformance', 'observations.json'), JSON.stringify(Object.fromEntries(observed), null, 2));
   }, 280_000);
