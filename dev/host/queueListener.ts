@@ -36,6 +36,22 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** The white space .NET's `Convert.FromBase64String` skips anywhere in its input. */
+const base64WhiteSpace = /[ \t\r\n]/g;
+
+/**
+ * Decodes a queue message's text as the extension does with `messageEncoding: base64`: Azure.Storage.Queues
+ * (`QueueMessageCodec`) calls .NET `Convert.FromBase64String`, which skips space, tab, CR and LF,
+ * requires the padding (a length that is a multiple of 4) and refuses any other character; the bytes
+ * are read as UTF-8 (invalid sequences become U+FFFD). Checked against the real extension by
+ * test/conformance (scenarios `not-base64`, `base64-unpadded`, `base64-whitespace`).
+ * @returns the decoded text, or `undefined` when the text is not valid base64 (the message is then poisoned)
+ */
+export function decodeBase64MessageText(text: string): string | undefined {
+  const compact = text.replace(base64WhiteSpace, '');
+  if (!base64Pattern.test(compact)) return undefined;
+  return Buffer.from(compact, 'base64').toString('utf8');
+}
 
 /**
  * Polls a queue for a queue-triggered function as the Storage Queues extension does
@@ -43,8 +59,8 @@ const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
  * - receives up to `batchSize` messages with a 10-minute lease, and fetches the next batch once no
  *   more than `newBatchThreshold` are still running;
  * - polls again right after a hit, else backs off exponentially with jitter up to `maxPollingInterval`;
- * - decodes base64 strictly (`messageEncoding: base64`); an undecodable message goes straight to
- *   `<queue>-poison`;
+ * - decodes base64 as .NET does (`messageEncoding: base64`, {@link decodeBase64MessageText}); an
+ *   undecodable message goes straight to `<queue>-poison`, unchanged;
  * - passes trigger metadata (`DequeueCount`, `Id`, `InsertionTime`, `ExpirationTime`,
  *   `NextVisibleTime`, `PopReceipt`), renews the lease at half-time while the function runs;
  * - deletes on success; on failure releases the message with `visibilityTimeout`, and once
@@ -71,8 +87,9 @@ export function startQueueListener(opts: QueueListenerOptions): QueueListener {
     if (msg.dequeueCount > o.maxDequeueCount) return poison(msg, popReceipt, `dequeue count ${msg.dequeueCount} over ${o.maxDequeueCount}`);
     let text = msg.messageText;
     if (o.messageEncoding === 'base64') {
-      if (!base64Pattern.test(text)) return poison(msg, popReceipt, 'body is not valid base64');
-      text = Buffer.from(text, 'base64').toString('utf8');
+      const decoded = decodeBase64MessageText(text);
+      if (decoded === undefined) return poison(msg, popReceipt, 'body is not valid base64');
+      text = decoded;
     }
     let renewing = false;
     const renew = setInterval(() => {

@@ -1,7 +1,8 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseTimeSpan, readHostJson } from '../../dev/host/hostJson';
+import { extensionProcessorCount, parseTimeSpan, readHostJson } from '../../dev/host/hostJson';
+import { decodeBase64MessageText } from '../../dev/host/queueListener';
 import { compareRoutes, compileRoute, matchRoute, type CompiledRoute } from '../../dev/host/routes';
 import { applyLocalSettings, resolveBindingExpression } from '../../dev/host/settings';
 import { loadConfig } from '../../src/core/config';
@@ -211,6 +212,17 @@ describe('parseTimeSpan', () => {
     ['1.02:03:04.5', ((1 * 24 + 2) * 60 + 3) * 60_000 + 4500], // 93 784 500
     ['10.00:00:00', 10 * 86_400_000],
     [' 00:00:10 ', 10_000],
+    // .NET TimeSpan.Parse forms the Functions host accepts too (checked against .NET by test/conformance)
+    ['10', 10 * 86_400_000],
+    ['00:10', 10 * 60_000],
+    ['1.02:03', (26 * 60 + 3) * 60_000],
+    ['1:02:03:04', 93_784_000],
+    ['00:00:1', 1000],
+    ['00:0:10', 10_000],
+    ['-00:00:01', -1000],
+    ['-1', -86_400_000],
+    ['24:00:00', 24 * 86_400_000], // hh > 23: read as d:hh:mm
+    ['24:23:59', (24 * 24 + 23) * 3_600_000 + 59 * 60_000],
   ])('%j → %d ms', (text, ms) => {
     expect(parseTimeSpan(text)).toBe(ms);
   });
@@ -219,7 +231,7 @@ describe('parseTimeSpan', () => {
     expect(parseTimeSpan('1.02:03:04.5')).toBe(93_784_500);
   });
 
-  test.each(['', '10', '00:10', 'abc', '00:00:1', '00:0:10', '-00:00:01', '00:00:10.', '00:00:10.12345678', 'PT10S', '1.2.03:04:05', '00:00:10ms'])(
+  test.each(['', 'abc', '+00:00:01', '1.', '00:00:60', '00:60:00', '24:30:00', '24:00:00.5', '1.24:00:00', '24:00', '00:00:10.', '00:00:10.12345678', 'PT10S', '1.2.03:04:05', '00:00:10ms', '00:00:00,5'])(
     '%j throws',
     (text) => {
       expect(() => parseTimeSpan(text)).toThrow(/Invalid TimeSpan/);
@@ -235,7 +247,7 @@ describe('readHostJson', () => {
       routePrefix: 'api',
       queues: {
         batchSize: 16,
-        newBatchThreshold: 8,
+        newBatchThreshold: 8 * availableParallelism(),
         maxDequeueCount: 5,
         visibilityTimeoutMs: 0,
         maxPollingIntervalMs: 60_000,
@@ -274,17 +286,36 @@ describe('readHostJson', () => {
   });
 
   test.each<[string, Record<string, unknown>, Record<string, unknown>]>([
-    ['batchSize above 32 is capped; threshold follows', { batchSize: 64 }, { batchSize: 32, newBatchThreshold: 16 }],
-    ['batchSize 0 is raised to 1', { batchSize: 0 }, { batchSize: 1, newBatchThreshold: 0 }],
-    ['odd batchSize: threshold rounds down', { batchSize: 5 }, { batchSize: 5, newBatchThreshold: 2 }],
+    ['odd batchSize: threshold rounds down, times the processor count', { batchSize: 5 }, { batchSize: 5, newBatchThreshold: 2 * availableParallelism() }],
     ['explicit threshold wins', { batchSize: 8, newBatchThreshold: 1 }, { batchSize: 8, newBatchThreshold: 1 }],
+    ['numeric strings, as the configuration binder takes them', { batchSize: '4', maxDequeueCount: '2' }, { batchSize: 4, maxDequeueCount: 2 }],
     ['messageEncoding None', { messageEncoding: 'None' }, { messageEncoding: 'none' }],
-    ['maxPollingInterval under 100 ms is raised to 100', { maxPollingInterval: '00:00:00.050' }, { maxPollingIntervalMs: 100 }],
+    ['maxPollingInterval of exactly 100 ms', { maxPollingInterval: '00:00:00.100' }, { maxPollingIntervalMs: 100 }],
     ['visibilityTimeout', { visibilityTimeout: '00:01:00' }, { visibilityTimeoutMs: 60_000 }],
     ['maxDequeueCount', { maxDequeueCount: 2 }, { maxDequeueCount: 2 }],
   ])('queues: %s', (_what, queues, expected) => {
     const dir = tempDir({ 'host.json': JSON.stringify({ version: '2.0', extensions: { queues } }) });
     expect(readHostJson(dir).queues).toMatchObject(expected);
+  });
+
+  test('default newBatchThreshold: batchSize/2 on Consumption (WEBSITE_SKU=Dynamic), times the processor count elsewhere', () => {
+    const dir = tempDir({ 'host.json': JSON.stringify({ version: '2.0', extensions: { queues: { batchSize: 8 } } }) });
+    expect(readHostJson(dir, { WEBSITE_SKU: 'Dynamic' }).queues.newBatchThreshold).toBe(4);
+    expect(readHostJson(dir, { WEBSITE_SKU: 'ElasticPremium' }).queues.newBatchThreshold).toBe(4 * availableParallelism());
+    expect(extensionProcessorCount({ WEBSITE_SKU: 'dynamic' })).toBe(1);
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['batchSize above 32', { batchSize: 64 }],
+    ['batchSize 0', { batchSize: 0 }],
+    ['batchSize not an integer', { batchSize: 'many' }],
+    ['negative newBatchThreshold', { newBatchThreshold: -1 }],
+    ['maxDequeueCount 0', { maxDequeueCount: 0 }],
+    ['maxPollingInterval under 100 ms', { maxPollingInterval: '00:00:00.050' }],
+    ['an empty TimeSpan', { visibilityTimeout: '' }],
+  ])('queues: %s is refused, as the extension refuses it', (_what, queues) => {
+    const dir = tempDir({ 'host.json': JSON.stringify({ version: '2.0', extensions: { queues } }) });
+    expect(() => readHostJson(dir)).toThrow();
   });
 
   test.each([
@@ -409,5 +440,25 @@ describe('resolveBindingExpression', () => {
 
   test('the resolved value is not re-expanded', () => {
     expect(resolveBindingExpression('%A%', { A: '%B%', B: 'nested' })).toBe('%B%');
+  });
+});
+
+describe('decodeBase64MessageText (messageEncoding base64, as .NET Convert.FromBase64String)', () => {
+  const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+  test('decodes padded base64 as UTF-8', () => {
+    expect(decodeBase64MessageText(b64('{"a":1}'))).toBe('{"a":1}');
+    expect(decodeBase64MessageText(b64('héllo ✓'))).toBe('héllo ✓');
+    expect(decodeBase64MessageText('')).toBe('');
+  });
+  test('skips space, tab, CR and LF anywhere (the real extension delivers such a message)', () => {
+    const t = b64('{"tag":"whitespace"}');
+    expect(decodeBase64MessageText(`${t.slice(0, 8)} ${t.slice(8, 16)}\n${t.slice(16)}`)).toBe('{"tag":"whitespace"}');
+    expect(decodeBase64MessageText(`\t${t}\r\n`)).toBe('{"tag":"whitespace"}');
+  });
+  test('refuses text that .NET refuses: missing padding, other characters, padding inside', () => {
+    expect(decodeBase64MessageText(b64('{"tag":"no-padding"}').replace(/=+$/, ''))).toBeUndefined();
+    expect(decodeBase64MessageText('this is not base64!')).toBeUndefined();
+    expect(decodeBase64MessageText('YQ==YQ==')).toBeUndefined();
+    expect(decodeBase64MessageText('YWJj\u00a0')).toBeUndefined();
   });
 });
