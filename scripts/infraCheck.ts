@@ -18,9 +18,10 @@
  * diagnostic, a failed build, or no CLI in CI; 2 usage error.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 /** The Bicep CLI version CI installs from NuGet (Azure.Bicep.CommandLine.<rid>). */
 export const bicepVersion = '0.49.2';
@@ -62,14 +63,12 @@ export function bicepCandidates(env: NodeJS.ProcessEnv = process.env): BicepCli[
   return found;
 }
 
-/** The first Bicep CLI that exists and answers `--version`, or undefined. */
+/**
+ * The first Bicep CLI that exists, or undefined. It is not run here (the CLI takes seconds to start);
+ * a file that is not a working CLI fails the first build or lint with the CLI's own error.
+ */
 export function findBicep(env: NodeJS.ProcessEnv = process.env): BicepCli | undefined {
-  for (const candidate of bicepCandidates(env)) {
-    if (!existsSync(candidate.path)) continue;
-    const r = spawnSync(candidate.path, ['--version'], { encoding: 'utf8', timeout: 60_000 });
-    if (r.status === 0 && /Bicep CLI version/.test(r.stdout)) return candidate;
-  }
-  return undefined;
+  return bicepCandidates(env).find((candidate) => existsSync(candidate.path) && statSync(candidate.path).isFile());
 }
 
 /**
@@ -138,6 +137,48 @@ export function buildMain(bicep: string, file: string = mainBicep): BuildResult 
   return { template: JSON.parse(r.stdout) as Record<string, any>, diagnostics: parseDiagnostics(r.stderr) };
 }
 
+/**
+ * Where {@link buildMainCached} keeps a compiled `infra/main.bicep`: `node_modules/.cache/infra-check/`,
+ * keyed by SHA-256 of the CLI binary's path, size and modification time and of every file under
+ * infra/ with its path (so another CLI or any edit of the infrastructure misses the cache).
+ */
+export function buildCacheFile(bicep: string): string {
+  const hash = createHash('sha256');
+  const exe = statSync(bicep);
+  hash.update(`${bicep}\0${exe.size}\0${exe.mtimeMs}\0`);
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else hash.update(`${full.slice(repoRoot.length)}\0`).update(readFileSync(full)).update('\0');
+    }
+  };
+  walk(join(repoRoot, 'infra'));
+  return join(repoRoot, 'node_modules', '.cache', 'infra-check', `${hash.digest('hex')}.json`);
+}
+
+/** Stores a diagnostic-free build of infra/main.bicep for {@link buildMainCached}. */
+export function storeBuild(bicep: string, built: BuildResult): void {
+  if (built.diagnostics.length) return;
+  const file = buildCacheFile(bicep);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(built.template));
+  renameSync(`${file}.${process.pid}.tmp`, file);
+}
+
+/**
+ * {@link buildMain} of `infra/main.bicep`, reusing the result `npm run infra:check` (run by CI before
+ * the tests) or an earlier call stored for the same CLI and the same infra/ files
+ * ({@link buildCacheFile}): the Bicep CLI takes seconds to start.
+ */
+export function buildMainCached(bicep: string): BuildResult {
+  const file = buildCacheFile(bicep);
+  if (existsSync(file)) return { template: JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>, diagnostics: [] };
+  const built = buildMain(bicep);
+  storeBuild(bicep, built);
+  return built;
+}
+
 /** `bicep lint <file> --diagnostics-format sarif`: every linter and compiler diagnostic. */
 export function lintMain(bicep: string, file: string = mainBicep): BicepDiagnostic[] {
   const r = spawnSync(bicep, ['lint', file, '--diagnostics-format', 'sarif'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
@@ -190,7 +231,9 @@ function main(argv: string[]): number {
   console.log(`infra:check: ${version} (${cli.source}: ${cli.path})`);
 
   console.log(`$ bicep build ${mainBicep} --stdout`);
+  // Always a fresh build here (this is the check); a clean result is stored for the tests' reuse.
   const built = buildMain(cli.path);
+  storeBuild(cli.path, built);
   const resources = JSON.stringify(built.template).match(/"type":"Microsoft\.[^"]+"/g)?.length ?? 0;
   console.log(`  compiled: ${Object.keys(built.template.outputs ?? {}).length} outputs, ${resources} resource declarations, ${built.diagnostics.length} diagnostics`);
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildMain, findBicep, lintMain, nugetRid, parseDiagnostics } from '../../scripts/infraCheck';
+import { findBicep, lintMain, nugetRid, parseDiagnostics } from '../../scripts/infraCheck';
 
 /**
  * scripts/infraCheck.ts (`npm run infra:check`) must fail on every warning: its parsers are checked
@@ -42,9 +42,6 @@ test('parses the CLI text diagnostics format', () => {
         '',
       ].join('\n'),
     );
-    const built = buildMain(bicep!.path, file);
-    expect(built.template.resources).toBeDefined();
-    expect(built.diagnostics.map((d) => `${d.code} ${d.location.replace(/^.*\(/, '(')}`).sort()).toEqual(['BCP081 (5,12)', 'no-unused-params (4,7)']);
     expect(lintMain(bicep!.path, file).map((d) => `${d.code} ${d.location.replace(/^.*:/, '')}`).sort()).toEqual(['BCP081 5', 'no-unused-params 4']);
   });
 });

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, settingNames, settingsSchema } from '../../src/core/config';
 import { routePrefix as appRoutePrefix } from '../../src/http/urls';
-import { buildMain, findBicep } from '../../scripts/infraCheck';
+import { buildMainCached, findBicep } from '../../scripts/infraCheck';
 import { evaluate, resourcesOf, scopeOf, UnevaluableExpression, type ArmResource, type ArmScope, type ArmTemplate } from '../support/armExpressions';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -43,8 +43,11 @@ const describeCompiled: (name: string, fn: () => void) => void = bicep
   ? describe
   : (name) => process.stderr.write(`skipped: no Bicep CLI (set BICEP_PATH or run \`npm run infra:check -- --install\`): "${name}"\n`);
 
-/** The compiled main template (built once per run of this file, about 4 s). */
-const main: ArmTemplate = bicep ? (buildMain(bicep.path).template as ArmTemplate) : { resources: [] };
+/**
+ * The compiled main template: `bicep build` (about 4 s), or the result `npm run infra:check` stored for
+ * the same CLI and the same infra/ files (scripts/infraCheck.ts buildMainCached).
+ */
+const main: ArmTemplate = bicep ? (buildMainCached(bicep.path).template as ArmTemplate) : { resources: [] };
 
 /** Values of main.bicep's required parameters for the evaluations below (what azd would pass). */
 const mainValues = { environmentName: 'dev', location: 'westeurope' };
