@@ -70,6 +70,13 @@ export const jobRecordSchema = z.object({
   idempotencyKeyBlob: z.string().optional(),
   /** Correlation id (W3C trace id or the submit's invocation id) carried through the queue. */
   correlationId: z.string().optional(),
+  /**
+   * Set on the Failed record that ends a submit which did not complete (its client got 503, or never
+   * an answer): written with `If-None-Match: *` so that a late create of the real record fails.
+   */
+  abandoned: z.literal(true).optional(),
+  /** Times the reconciler re-enqueued this job because no worker moved it (see JobReconciler). */
+  requeues: z.number().int().nonnegative().optional(),
 });
 
 /** A persisted job. */
