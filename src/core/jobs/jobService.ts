@@ -163,14 +163,17 @@ export class JobService {
       }
       // The message goes first, invisible for V > D + C (bounds.ts), with the active marker (the
       // reconciler's index); then the record, the commit point; then the message is released.
-      const [receipt] = await Promise.all([
+      const [message, marker] = await Promise.allSettled([
         this.queue.send(
           { v: 1, jobId: id, type: job.type, enqueuedAt: now.toISOString(), ...(req.correlationId ? { correlationId: req.correlationId } : {}) },
           { invisibleSeconds: bounds.messageInvisibleSeconds, signal: deadline },
         ),
         this.store.markActive(job, deadline),
       ]);
-      sent = receipt;
+      if (message.status === 'fulfilled') sent = message.value; // (so that compensation can take it back)
+      if (message.status === 'rejected') throw message.reason;
+      if (marker.status === 'rejected') throw marker.reason;
+      const receipt = message.value;
       createAttempted = true;
       const created = await this.store.create(job, deadline);
       // Not needed for correctness: an unreleased message becomes visible after V anyway.
