@@ -22,7 +22,7 @@ import type { AppConfig } from '../config';
  *   skew allowed); after A the claim's job is marked Failed (abandoned) with `If-None-Match: *` before
  *   the key is taken over, so the first request's job can never come into existence afterwards.
  *
- * With the default D = 10 s: C = 10 s, V = 25 s, A = 25 s. With D = 1 s (tests): V = A = 7 s.
+ * With the default D = 10 s: C = 10 s, V = 25 s, A = 25 s. With D = 2 s (tests): V = A = 9 s.
  */
 export interface SubmitBounds {
   /** D: deadline of the submit's storage work, ms. */

@@ -176,8 +176,9 @@ export class JobService {
       const receipt = message.value;
       createAttempted = true;
       const created = await this.store.create(job, deadline);
-      // Not needed for correctness: an unreleased message becomes visible after V anyway.
-      await this.queue.release(receipt, deadline).catch(() => undefined);
+      // Committed. Releasing the message is not needed for correctness (an unreleased message becomes
+      // visible after V anyway), so it gets its own bound (C) rather than what is left of D.
+      await this.queue.release(receipt, AbortSignal.timeout(bounds.compensationMs)).catch(() => undefined);
       return { ...created, replayed: false };
     } catch (err) {
       await this.compensate(job, { createAttempted, sent, keyClaim }, AbortSignal.timeout(bounds.compensationMs));
