@@ -41,6 +41,26 @@ export class JobQueue {
     await this.queue.updateMessage(receipt.messageId, receipt.popReceipt, undefined, 0, signal ? { abortSignal: signal } : {});
   }
 
+  /**
+   * Whether a message still exists, by Update Message with a receipt from when it was sent: 404
+   * MessageNotFound means it is gone (processed, deleted, expired); 400 PopReceiptMismatch means it
+   * exists but was released or dequeued since; success means it was never dequeued, and makes it
+   * visible now (it was held invisible, see bounds.ts).
+   * https://learn.microsoft.com/rest/api/storageservices/update-message
+   * @throws RestError for other failures (storage down)
+   */
+  async exists(receipt: { messageId: string; popReceipt: string }): Promise<boolean> {
+    try {
+      await this.queue.updateMessage(receipt.messageId, receipt.popReceipt, undefined, 0);
+      return true;
+    } catch (err) {
+      const e = err as { statusCode?: number };
+      if (e.statusCode === 404) return false;
+      if (e.statusCode === 400) return true;
+      throw err;
+    }
+  }
+
   /** Deletes a message this process just sent (compensation when the job record could not be created). */
   async unsend(receipt: { messageId: string; popReceipt: string }, signal?: AbortSignal): Promise<void> {
     await this.queue.deleteMessage(receipt.messageId, receipt.popReceipt, signal ? { abortSignal: signal } : {});

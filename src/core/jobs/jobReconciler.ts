@@ -33,12 +33,13 @@ export interface ReconcileReport {
  * - record finished (or gone together with its input: purged) → marker removed;
  * - no record but the input is there (the submit neither completed nor cleaned up) → an abandoned
  *   (Failed) record is written with `If-None-Match: *`, so a late create can never succeed;
- * - NotStarted or Running and `lastUpdatedDateTime` older than S → the message was lost (expired,
- *   deleted, or its poison handling failed): a new message is sent and `requeues` counted; after
- *   {@link maxRequeues} the job is Failed with the reason. A duplicate message is harmless: the
- *   worker is idempotent and only one attempt's Succeeded write can win. Live workers write a
- *   heartbeat at least every S / 4 (JobRunner), and a job waiting in the queue is re-enqueued at most
- *   {@link maxRequeues} times, once per S.
+ * - NotStarted or Running and `lastUpdatedDateTime` older than S → its message (recorded on the
+ *   job) is probed with Update Message: still there (waiting in a long queue, or coming back after a
+ *   dead worker's lease) → nothing to do; gone (expired, deleted, its poison handling failed) → a new
+ *   message is sent and recorded, and `requeues` counted; once {@link maxRequeues} re-enqueues were
+ *   lost too, the job is Failed with the reason. A duplicate message is harmless: the worker is
+ *   idempotent and only one attempt's Succeeded write can win. Live workers write a heartbeat at
+ *   least every S / 4 (JobRunner), so a running job is probed only when its worker is gone.
  */
 export class JobReconciler {
   constructor(
@@ -85,11 +86,14 @@ export class JobReconciler {
       return;
     }
     if (Date.parse(job.lastUpdatedDateTime) > stuckBefore) return;
+    // A job waiting in a long queue, or whose worker died (its message comes back after the lease),
+    // still has its message: nothing to do. Only a job whose message is gone is re-enqueued.
+    if (job.message && (await this.queue.exists({ messageId: job.message.id, popReceipt: job.message.popReceipt }))) return;
     const requeues = job.requeues ?? 0;
     if (requeues >= maxRequeues) {
-      const reason = `No worker moved the job after ${requeues} re-enqueue(s) ${Math.round(this.config.stuckAfterMs / 1000)} s apart.`;
+      const reason = `The job's queue message was lost ${requeues + 1} time(s); it was re-enqueued ${requeues} time(s).`;
       try {
-        await this.store.update(id, (j) => machine.fail(j, problem(500, reason, { requeues, lastError: j.lastError }), this.now()));
+        await this.store.update(id, (j) => machine.fail(j, problem(500, reason, { requeues, ...(j.lastError ? { lastError: j.lastError } : {}) }), this.now()));
       } catch (err) {
         if (!(err instanceof machine.TransitionError)) throw err;
       }
@@ -97,17 +101,17 @@ export class JobReconciler {
       report.failed.push(id);
       return;
     }
-    // Count first (conditional on the ETag read), then send: a crash in between costs one re-enqueue
-    // of the budget, never a duplicate count-free message storm.
-    const counted = await this.store.update(id, (j) => {
-      if (isTerminal(j.status) || Date.parse(j.lastUpdatedDateTime) > stuckBefore) throw new machine.TransitionError(j.status, 'requeue');
-      return { ...j, requeues: (j.requeues ?? 0) + 1, lastUpdatedDateTime: this.now().toISOString() };
-    }, 1).catch((err: unknown) => {
-      if (err instanceof machine.TransitionError || (err as { statusCode?: number }).statusCode === 412) return undefined;
-      throw err;
-    });
-    if (!counted) return;
-    await this.queue.send({ v: 1, jobId: id, type: job.type, ...(job.correlationId ? { correlationId: job.correlationId } : {}) });
+    // Send, then record the new message (conditional on the ETag read): if the record write fails,
+    // the next pass finds the old message gone and sends again; duplicates are harmless.
+    const sent = await this.queue.send({ v: 1, jobId: id, type: job.type, ...(job.correlationId ? { correlationId: job.correlationId } : {}) });
+    try {
+      await this.store.update(id, (j) => {
+        if (isTerminal(j.status)) throw new machine.TransitionError(j.status, 'requeue');
+        return { ...j, requeues: (j.requeues ?? 0) + 1, message: { id: sent.messageId, popReceipt: sent.popReceipt }, lastUpdatedDateTime: this.now().toISOString() };
+      });
+    } catch (err) {
+      if (!(err instanceof machine.TransitionError)) throw err;
+    }
     report.requeued.push(id);
   }
 }

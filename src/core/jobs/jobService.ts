@@ -174,6 +174,7 @@ export class JobService {
       if (message.status === 'rejected') throw message.reason;
       if (marker.status === 'rejected') throw marker.reason;
       const receipt = message.value;
+      job.message = { id: receipt.messageId, popReceipt: receipt.popReceipt };
       createAttempted = true;
       const created = await this.store.create(job, deadline);
       // Committed. Releasing the message is not needed for correctness (an unreleased message becomes

@@ -75,7 +75,13 @@ export const jobRecordSchema = z.object({
    * an answer): written with `If-None-Match: *` so that a late create of the real record fails.
    */
   abandoned: z.literal(true).optional(),
-  /** Times the reconciler re-enqueued this job because no worker moved it (see JobReconciler). */
+  /**
+   * The job's latest queue message as Put Message answered it: its id and first pop receipt. The
+   * reconciler probes it (Update Message answers 404 MessageNotFound once it is gone, 400
+   * PopReceiptMismatch while it exists but was released or dequeued since).
+   */
+  message: z.object({ id: z.string(), popReceipt: z.string() }).optional(),
+  /** Times the reconciler re-enqueued this job because its message was gone (see JobReconciler). */
   requeues: z.number().int().nonnegative().optional(),
 });
 
