@@ -10,6 +10,7 @@ import { preferredWaitSeconds } from '../http/prefer';
 import { splitQuery, statusOptionsSchema } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
 import { logFailure } from '../http/logging';
+import { describeError } from '../core/storage';
 import { services } from '../services';
 
 /**
@@ -64,7 +65,7 @@ export async function submitJob(request: HttpRequest, context: InvocationContext
           return { ...done, headers: { ...(done.headers as Record<string, string>), ...extra } };
         }
       } catch (err) {
-        logFailure(context, `Prefer: wait for job ${job.id} (answering 202)`, err);
+        context.warn(`Prefer: wait for job ${job.id} stopped by ${describeError(err instanceof ProblemError ? (err.cause ?? err) : err)}; answering 202.`);
         delete extra['Preference-Applied'];
       }
     }

@@ -166,3 +166,28 @@ test('a record create applied 40 s after its caller gave up (issue 1): the job t
   await sleep(45_000); // the held create reaches storage now
   await expectGuarantees();
 }, 240_000);
+
+test('a record create applied, its answer lost, and storage down for the clean-up: the 503 request retried with its key gets the job that runs', async () => {
+  const key = uniqueName('lost');
+  let downAt = 0;
+  proxy.inject({
+    kind: 'record-create',
+    fault: { loseAnswer: true },
+    times: 1,
+    ...only,
+    onApply: () => {
+      // Storage goes down as the create is applied: the SDK's retries and the compensation all fail.
+      downAt = Date.now();
+      setTimeout(() => proxy.setDown(true), 50);
+      setTimeout(() => proxy.up(), 15_000);
+    },
+  });
+  const res = await keyedClient(smallCsv(8, 7000), key);
+  expect(downAt).toBeGreaterThan(0);
+  expect(res.status).toBe(202);
+  const statuses = requests.filter((r) => r.key === key).map((r) => r.status);
+  expect(statuses[0]).toBe(503);
+  expect(res.replayed).toBe(true); // the job whose create landed, not a second one
+  await expectGuarantees();
+}, 240_000);
+

@@ -46,6 +46,8 @@ export interface FaultRule {
   times?: number;
   /** Extra filter on the request path (e.g. a queue or container name). */
   pathIncludes?: string;
+  /** Called when the rule applies to a call (e.g. to take storage down right after it). */
+  onApply?: () => void;
 }
 
 /** One call seen by the proxy. */
@@ -171,6 +173,7 @@ export class FaultProxy {
         if (rule.times <= 0) continue;
         rule.times--;
       }
+      rule.onApply?.();
       return rule.fault;
     }
     return undefined;
@@ -202,8 +205,9 @@ export class FaultProxy {
       req.once('error', () => r());
     });
     const fault = this.down ? ({ reset: true } as const) : this.take(kind, url);
+    const downAtArrival = this.down;
     this.calls.push({ kind, method: req.method ?? '', path: url, ...(fault ? { fault: describe(fault) } : {}), at: Date.now() });
-    if (fault && 'reset' in fault) {
+    if (downAtArrival || (fault && 'reset' in fault)) {
       req.socket.destroy();
       return;
     }
@@ -217,7 +221,7 @@ export class FaultProxy {
     const body = Buffer.concat(chunks);
     const headers = { ...req.headers, host: `${this.target.host}:${targetPort}` };
     const upstream = httpRequest({ host: this.target.host, port: targetPort, method: req.method, path: url, headers }, (up) => {
-      const loseAnswer = (fault && 'loseAnswer' in fault) || this.down;
+      const loseAnswer = (fault && 'loseAnswer' in fault) || this.down; // (storage went down meanwhile)
       if (loseAnswer || clientGone) {
         up.resume();
         up.once('end', () => req.socket.destroy());
