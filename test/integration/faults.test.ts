@@ -6,7 +6,7 @@ import { decodeBase64Strict, parseJobMessage } from '../../src/core/jobs/message
 import { ProblemError } from '../../src/core/problem';
 import { createServices, type Services } from '../../src/services';
 import { storageConnectionString, uniqueName } from '../support/env';
-import { FaultProxy } from '../support/faultProxy';
+import { classify, FaultProxy } from '../support/faultProxy';
 import { startTestHost } from '../support/localHost';
 import { guaranteeViolations, JobsInspector, sleep, smallCsv, stopHost, timedSubmit, track, type ClientRequest } from '../support/soak';
 
@@ -97,6 +97,26 @@ async function work(sc: Scenario, timeoutMs = 15_000): Promise<string[]> {
   }
   throw new Error(`The queue did not drain in ${timeoutMs} ms: ${JSON.stringify(outcomes)}`);
 }
+
+test('the proxy classifies storage calls by method, path, query and conditional headers', () => {
+  const c = (service: 'blob' | 'queue', method: string, url: string, headers: Record<string, string> = {}) => classify(service, method, url, headers);
+  const id = '6b1f8a52-1d0e-4c1e-9a57-1d2a8f0e9c11';
+  expect(c('blob', 'PUT', `/devstoreaccount1/jobs/${id}/status.json`, { 'if-none-match': '*' })).toBe('record-create');
+  expect(c('blob', 'PUT', `/devstoreaccount1/jobs/${id}/status.json`, { 'if-match': '"0x1"' })).toBe('record-update');
+  expect(c('blob', 'GET', `/devstoreaccount1/jobs/${id}/status.json`)).toBe('record-read');
+  expect(c('blob', 'PUT', `/devstoreaccount1/jobs/${id}/input?comp=block&blockid=AAAA`)).toBe('input-upload');
+  expect(c('blob', 'PUT', `/devstoreaccount1/jobs/${id}/input?comp=blocklist`)).toBe('input-upload');
+  expect(c('blob', 'GET', `/devstoreaccount1/jobs/${id}/input`)).toBe('input-read');
+  expect(c('blob', 'PUT', `/devstoreaccount1/jobs/${id}/result-2`)).toBe('result-write');
+  expect(c('blob', 'PUT', '/devstoreaccount1/jobs/idempotency/ab12.json', { 'if-none-match': '*' })).toBe('key-claim');
+  expect(c('blob', 'DELETE', `/devstoreaccount1/jobs/${id}/input`)).toBe('blob-delete');
+  expect(c('blob', 'GET', '/devstoreaccount1/jobs?restype=container&comp=list&prefix=active%2F')).toBe('blob-list');
+  expect(c('queue', 'POST', '/devstoreaccount1/jobs/messages?visibilitytimeout=25')).toBe('enqueue');
+  expect(c('queue', 'GET', '/devstoreaccount1/jobs/messages?numofmessages=8')).toBe('dequeue');
+  expect(c('queue', 'GET', '/devstoreaccount1/jobs/messages?peekonly=true')).toBe('queue-other');
+  expect(c('queue', 'PUT', '/devstoreaccount1/jobs/messages/m1?popreceipt=p&visibilitytimeout=0')).toBe('message-update');
+  expect(c('queue', 'DELETE', '/devstoreaccount1/jobs/messages/m1?popreceipt=p')).toBe('message-delete');
+});
 
 test('bounds: every window the worker and the key logic rely on exceeds the submit bound D + C', () => {
   for (const deadlineMs of [500, D, 10_000, 60_000]) {
