@@ -93,7 +93,11 @@ class SizeLimit extends Transform {
  * The job store: job records, inputs and results in one Blob container.
  *
  * Ordering rules that keep clients from ever seeing a half-written job:
- * - the input is uploaded before the record is created, and the record before the message is sent;
+ * - the input is uploaded, and the job's message sent (invisible), before the record is created
+ *   with `If-None-Match: *`; a submit that does not complete is ended by an abandoned record created
+ *   the same way, so of a late create and its abandonment exactly one wins (see JobService.submit);
+ * - a job's record is deleted last when it is purged (a worker that finds no record and no input
+ *   knows the job is gone);
  * - a result is uploaded under an attempt-specific name before the record says Succeeded and names
  *   it, so a result is reachable only through a Succeeded record;
  * - every record change is a conditional write on the ETag it was computed from (optimistic
