@@ -94,6 +94,8 @@ var jobsAppSettings = {
   JOBS_PUBLIC_BASE_URL: publicBaseUrl
   JOBS_TRUST_FORWARDED_HEADERS: 'false'
   JOBS_RETENTION_DAYS: string(retentionDays)
+  JOBS_SUBMIT_DEADLINE_MS: '10000'
+  JOBS_STUCK_AFTER_SECONDS: '900'
   // The blob lifecycle rule enforces retention in Azure; the local sweep function is not needed here.
   'AzureWebJobs.sweepExpiredJobs.Disabled': 'true'
 }

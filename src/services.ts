@@ -1,5 +1,6 @@
 import { loadConfig, type AppConfig } from './core/config';
 import { JobQueue } from './core/jobs/jobQueue';
+import { JobReconciler } from './core/jobs/jobReconciler';
 import { JobRunner } from './core/jobs/jobRunner';
 import { JobService } from './core/jobs/jobService';
 import { JobStore } from './core/jobs/jobStore';
@@ -14,6 +15,7 @@ export interface Services {
   queue: JobQueue;
   jobs: JobService;
   runner: JobRunner;
+  reconciler: JobReconciler;
   signer: ResultUrlSigner;
   results: ResultAccess;
   /** Creates the container and queues when missing (once per process). */
@@ -38,6 +40,7 @@ export function createServices(config: AppConfig = loadConfig()): Services {
     queue,
     jobs: new JobService(store, queue, config),
     runner: new JobRunner(store, config),
+    reconciler: new JobReconciler(store, queue, config),
     signer,
     results: {
       url: (r) => signer.readUrl(r.blobName, r.contentType, config.resultSasTtlSeconds),

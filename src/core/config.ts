@@ -48,6 +48,16 @@ export const settingsSchema = z.object({
   JOBS_TRUST_FORWARDED_HEADERS: boolean.default(false),
   /** Days a job, its input and its result are kept (default 7). */
   JOBS_RETENTION_DAYS: int(1, 365).default(7),
+  /**
+   * Overall deadline of a submit's storage work after its input is stored (key claim, message, record),
+   * in ms (default 10000). Compensation after it has the same budget again. See `submitBounds`.
+   */
+  JOBS_SUBMIT_DEADLINE_MS: int(500, 60_000).default(10_000),
+  /**
+   * A job not moved (no state change, progress or heartbeat) for this long, in seconds, is re-enqueued
+   * by the reconciler, and failed after 3 such re-enqueues (default 900 = 15 minutes).
+   */
+  JOBS_STUCK_AFTER_SECONDS: int(5, 7 * 24 * 3600).default(900),
 });
 
 /** Parsed settings, keyed by their setting name. */
@@ -76,6 +86,10 @@ export interface AppConfig {
   publicBaseUrl?: string;
   trustForwardedHeaders: boolean;
   retentionDays: number;
+  /** Deadline of a submit's storage work (key claim, message, record), ms. */
+  submitDeadlineMs: number;
+  /** A non-terminal job untouched for this long is stuck (reconciler), ms. */
+  stuckAfterMs: number;
 }
 
 /** Raised when settings are missing or invalid; its message names the settings, never their values. */
@@ -126,5 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(s.JOBS_PUBLIC_BASE_URL ? { publicBaseUrl: s.JOBS_PUBLIC_BASE_URL.replace(/\/+$/, '') } : {}),
     trustForwardedHeaders: s.JOBS_TRUST_FORWARDED_HEADERS,
     retentionDays: s.JOBS_RETENTION_DAYS,
+    submitDeadlineMs: s.JOBS_SUBMIT_DEADLINE_MS,
+    stuckAfterMs: s.JOBS_STUCK_AFTER_SECONDS * 1000,
   };
 }

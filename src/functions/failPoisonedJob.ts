@@ -9,8 +9,9 @@ import { services } from '../services';
  */
 export async function failPoisonedJob(message: unknown, context: InvocationContext): Promise<void> {
   let jobId: string;
+  let type: string;
   try {
-    jobId = parseJobMessage(message).jobId;
+    ({ jobId, type } = parseJobMessage(message));
   } catch (err) {
     if (err instanceof InvalidMessageError) {
       context.warn(`Dropping a poison message that is not a job message (${JSON.stringify(message)?.length ?? 0} chars): ${err.message}`);
@@ -18,7 +19,7 @@ export async function failPoisonedJob(message: unknown, context: InvocationConte
     }
     throw err;
   }
-  const outcome = await services().runner.failPoisoned(jobId);
+  const outcome = await services().runner.failPoisoned(jobId, type);
   context.warn(`Poisoned job ${jobId}: ${outcome === 'failed' ? 'marked Failed' : 'already finished'}.`);
 }
 

@@ -10,6 +10,7 @@ import { preferredWaitSeconds } from '../http/prefer';
 import { splitQuery, statusOptionsSchema } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
 import { logFailure } from '../http/logging';
+import { describeError } from '../core/storage';
 import { services } from '../services';
 
 /**
@@ -49,15 +50,23 @@ export async function submitJob(request: HttpRequest, context: InvocationContext
     const wait = preferredWaitSeconds(request.headers.get('prefer'));
     const extra: Record<string, string> = submitted.replayed ? { 'Idempotent-Replayed': 'true' } : {};
     if (wait !== undefined) {
-      const deadline = Date.now() + wait * 1000;
-      while (!isTerminal(job.status) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
-        job = (await s.jobs.get(job.id, caller)).job;
-      }
-      extra['Preference-Applied'] = `wait=${wait}`;
-      if (isTerminal(job.status)) {
-        const done = await statusResponse(job, statusOptions.data, urls, 0, s.results);
-        return { ...done, headers: { ...(done.headers as Record<string, string>), ...extra } };
+      // The job exists from here on: a failure while waiting (a status read, the result URL) must not
+      // turn into an error the client could take for "nothing was created". It answers the normal
+      // 202 for the job, with its last known state.
+      try {
+        const deadline = Date.now() + wait * 1000;
+        while (!isTerminal(job.status) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
+          job = (await s.jobs.get(job.id, caller)).job;
+        }
+        extra['Preference-Applied'] = `wait=${wait}`;
+        if (isTerminal(job.status)) {
+          const done = await statusResponse(job, statusOptions.data, urls, 0, s.results);
+          return { ...done, headers: { ...(done.headers as Record<string, string>), ...extra } };
+        }
+      } catch (err) {
+        context.warn(`Prefer: wait for job ${job.id} stopped by ${describeError(err instanceof ProblemError ? (err.cause ?? err) : err)}; answering 202.`);
+        delete extra['Preference-Applied'];
       }
     }
     const accepted = acceptedResponse(job, urls, retryAfterSeconds(job, new Date(), s.config));

@@ -13,7 +13,8 @@ import { JobsInspector, saveHostLogs, smallCsv, stopHost, timedSubmit, track } f
  * step on); the client then retries it with the same Idempotency-Key, as the 503's Retry-After
  * invites, against a real host. The contract: the retry is answered 202 and that job ends terminal.
  */
-const settings = { JOBS_QUEUE_NAME: uniqueName('soak-int'), JOBS_CONTAINER_NAME: uniqueName('soak-int'), JOBS_RETRY_AFTER_SECONDS: '1' };
+// D = 2 s: an interrupted request's key claim is honoured for D + C + 5 s = 9 s (bounds.ts).
+const settings = { JOBS_QUEUE_NAME: uniqueName('soak-int'), JOBS_CONTAINER_NAME: uniqueName('soak-int'), JOBS_RETRY_AFTER_SECONDS: '1', JOBS_SUBMIT_DEADLINE_MS: '2000' };
 const services = createServices(loadConfig({ AzureWebJobsStorage: storageConnectionString(), ...settings }));
 const inspector = new JobsInspector(storageConnectionString(), settings.JOBS_CONTAINER_NAME, settings.JOBS_QUEUE_NAME);
 let host: TestHost | undefined;
@@ -42,8 +43,9 @@ function serviceFailingAt(step: 'create' | 'send'): JobService {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
       },
     });
-  const store = failing(services.store, step === 'create' ? ['create', 'purge', 'deleteBlob'] : ['purge', 'deleteBlob']);
-  const queue = step === 'send' ? failing(services.queue, ['send']) : services.queue;
+  const cleanup = ['purge', 'deleteBlob', 'deleteInput', 'clearActive', 'abandon', 'releaseIdempotencyKey'];
+  const store = failing(services.store, step === 'create' ? ['create', ...cleanup] : cleanup);
+  const queue = failing(services.queue, step === 'send' ? ['send', 'unsend', 'release'] : ['unsend', 'release']);
   return new JobService(store, queue, services.config);
 }
 
@@ -81,7 +83,9 @@ test('storage down between claiming the Idempotency-Key and creating the record:
   const key = uniqueName('key-create');
   await interruptedSubmit('create', csv, key);
   // The claim of the interrupted request is honoured while it may still be in flight (409 + Retry-After),
-  // then taken over: the retry ends 202 with a fresh job (not a replay of a job that never existed).
+  // then its job id is abandoned (If-None-Match: *) and the key taken over: the retry ends 202 with a
+  // fresh job (not a replay of a job that never existed). The interrupted request's message, still
+  // queued, finds the abandoned record and does nothing.
   const { res: retry, statuses } = await retryUntilAccepted(csv, key);
   expect({ status: retry.status, body: retry.body }).toEqual({ status: 202, body: undefined });
   expect(retry.replayed).toBeUndefined();

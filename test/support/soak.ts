@@ -366,3 +366,71 @@ export function hostsForFile(name: string, settings: Record<string, string>, cou
   }, 60_000);
   return hosts;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The guarantees of issue 10 (README "Guarantees"), checked from storage after a fault scenario.
+
+/** One request as the client saw it, for {@link guaranteeViolations}. */
+export interface ClientRequest {
+  status: number;
+  id?: string;
+  /** The Idempotency-Key sent, if any. */
+  key?: string;
+}
+
+/**
+ * Waits until every record of the container is finished (or `timeoutMs` passes), then checks:
+ * - every job answered 202 has a terminal record: Succeeded, or Failed/Canceled with an `error`;
+ * - no record stays NotStarted or Running (all work of the scenario has ended);
+ * - one Idempotency-Key, at most one job: every 202 for a key names the same id, and at most one
+ *   record that is not an abandoned submit refers to the key's blob;
+ * - a 503 (or no answer) means no job ran: every record that is not abandoned is a job some request
+ *   got a 202 for.
+ * @returns the violations as readable lines (empty: all good)
+ */
+export async function guaranteeViolations(inspector: JobsInspector, requests: readonly ClientRequest[], timeoutMs: number): Promise<string[]> {
+  const problems: string[] = [];
+  const accepted = new Set(requests.filter((r) => r.status === 202 && r.id).map((r) => r.id!));
+  const deadline = Date.now() + timeoutMs;
+  let records: JobRecord[] = [];
+  for (;;) {
+    const inv = await inspector.inventory().catch(() => undefined);
+    if (inv) {
+      const ids = JobsInspector.recordIds(inv);
+      records = (await mapLimit(ids, 16, (id) => inspector.get(id).catch(() => undefined))).filter((r): r is JobRecord => r !== undefined);
+      const pending = records.filter((r) => !isTerminal(r.status));
+      const missing = [...accepted].filter((id) => !ids.includes(id));
+      if (pending.length === 0 && missing.length === 0) break;
+      if (Date.now() > deadline) {
+        for (const r of pending) problems.push(`${r.id}: still ${r.status} (attempts ${r.attempts}, requeues ${r.requeues ?? 0})`);
+        for (const id of missing) problems.push(`${id}: answered 202 but has no record`);
+        break;
+      }
+    }
+    await sleep(500);
+  }
+  const byId = new Map(records.map((r) => [r.id, r]));
+  for (const id of accepted) {
+    const r = byId.get(id);
+    if (r && isTerminal(r.status) && r.status !== 'Succeeded' && !r.error) problems.push(`${id}: ${r.status} without a reason`);
+  }
+  const keys = new Set(requests.filter((r) => r.key).map((r) => r.key!));
+  for (const key of keys) {
+    const ids = new Set(requests.filter((r) => r.key === key && r.status === 202).map((r) => r.id));
+    if (ids.size > 1) problems.push(`key ${key}: 202 with ${ids.size} different ids ${JSON.stringify([...ids])}`);
+  }
+  const byKeyBlob = new Map<string, string[]>();
+  for (const r of records) {
+    if (r.abandoned || !r.idempotencyKeyBlob) continue;
+    byKeyBlob.set(r.idempotencyKeyBlob, [...(byKeyBlob.get(r.idempotencyKeyBlob) ?? []), r.id]);
+  }
+  for (const [blob, ids] of byKeyBlob) if (ids.length > 1) problems.push(`${blob}: ${ids.length} jobs ${JSON.stringify(ids)}`);
+  for (const r of records) {
+    if (r.abandoned) {
+      if (r.status !== 'Failed' || r.attempts !== 0) problems.push(`${r.id}: abandoned but ${r.status} after ${r.attempts} attempt(s)`);
+      continue;
+    }
+    if (!accepted.has(r.id)) problems.push(`${r.id}: a job (${r.status}, attempts ${r.attempts}) that no request got a 202 for`);
+  }
+  return problems;
+}

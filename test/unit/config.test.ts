@@ -37,6 +37,8 @@ describe('defaults', () => {
       progressIntervalMs: 1000,
       trustForwardedHeaders: false,
       retentionDays: 7,
+      submitDeadlineMs: 10_000,
+      stuckAfterMs: 900_000, // 15 minutes
     };
     expect(config).toEqual(expected);
     expect(config).not.toHaveProperty('publicBaseUrl');
@@ -78,6 +80,8 @@ describe('values', () => {
       JOBS_PUBLIC_BASE_URL: 'https://api.example.com',
       JOBS_TRUST_FORWARDED_HEADERS: 'true',
       JOBS_RETENTION_DAYS: '30',
+      JOBS_SUBMIT_DEADLINE_MS: '2000',
+      JOBS_STUCK_AFTER_SECONDS: '60',
     });
     expect(config).toEqual({
       storage: { kind: 'connectionString', connectionString: secretConnectionString },
@@ -92,6 +96,8 @@ describe('values', () => {
       publicBaseUrl: 'https://api.example.com',
       trustForwardedHeaders: true,
       retentionDays: 30,
+      submitDeadlineMs: 2000,
+      stuckAfterMs: 60_000,
     });
   });
 
@@ -287,6 +293,8 @@ describe('settingNames', () => {
         'JOBS_RESULT_SAS_TTL_SECONDS',
         'JOBS_RETENTION_DAYS',
         'JOBS_RETRY_AFTER_SECONDS',
+        'JOBS_STUCK_AFTER_SECONDS',
+        'JOBS_SUBMIT_DEADLINE_MS',
         'JOBS_TRUST_FORWARDED_HEADERS',
       ].sort(),
     );
@@ -310,6 +318,8 @@ describe('settingNames', () => {
       JOBS_PUBLIC_BASE_URL: 'https://x.example.com',
       JOBS_TRUST_FORWARDED_HEADERS: 'true',
       JOBS_RETENTION_DAYS: '8',
+      JOBS_SUBMIT_DEADLINE_MS: '2001',
+      JOBS_STUCK_AFTER_SECONDS: '61',
     };
     expect(Object.keys(probe).sort()).toEqual([...settingNames].sort());
     for (const name of settingNames) {

@@ -16,9 +16,6 @@ export interface RunLog {
   warn(...args: unknown[]): void;
 }
 
-/** How long after its message was sent a missing job record may still be on its way (ms). */
-export const recordGraceMs = 30_000;
-
 /** Signals that the job record vanished (purged) or left Running while the processor ran. */
 class JobGone extends Error {}
 
@@ -40,17 +37,32 @@ class JobGone extends Error {}
 export class JobRunner {
   constructor(
     private readonly store: JobStore,
-    private readonly config: Pick<AppConfig, 'progressIntervalMs'>,
+    private readonly config: Pick<AppConfig, 'progressIntervalMs'> & Partial<Pick<AppConfig, 'stuckAfterMs'>>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   async run(message: JobMessage, log: RunLog): Promise<RunOutcome> {
     const id = message.jobId;
     const found = await this.findRecord(message);
+    if (found === 'abandoned') {
+      log.warn(`Job ${id}: its submit did not complete; recorded as Failed (abandoned).`);
+      if (message.enqueuedAt) await this.store.clearActive({ id, createdDateTime: message.enqueuedAt }).catch(() => undefined);
+      return 'failed';
+    }
     if (!found) {
-      log.info(`Job ${id}: not found (purged, or its submit failed); nothing to do.`);
+      log.info(`Job ${id}: not found (purged, or its submit was taken back); nothing to do.`);
       return 'skipped';
     }
+    const outcome = await this.runFound(found, log);
+    if (outcome !== 'skipped' || isTerminal(found.job.status)) {
+      // The job has finished: its active marker (the reconciler's index) goes.
+      await this.store.clearActive(found.job).catch(() => undefined);
+    }
+    return outcome;
+  }
+
+  private async runFound(found: VersionedJob, log: RunLog): Promise<RunOutcome> {
+    const id = found.job.id;
     if (isTerminal(found.job.status)) {
       // A redelivery after a finished run: also remove results of attempts that died before recording theirs.
       await this.store.deleteResultsExcept(id, found.job.result?.blobName);
@@ -118,24 +130,23 @@ export class JobRunner {
   }
 
   /**
-   * Reads the job of a message. The submit sends the message just before it creates the record, so a
-   * young message (under {@link recordGraceMs}) may arrive first: the record is awaited up to about
-   * 10 s (as long as the job's input exists: a purged job has none), then the message is retried.
-   * @returns the job, or undefined when it does not exist (purged, or its submit failed)
-   * @throws Error while a young message's record is not there yet
+   * Reads the job of a message. A message is deliverable only after its submit created the record
+   * (and released the message) or gave up: it is sent invisible for longer than the submit's bounded
+   * work (bounds.ts). So a missing record means:
+   * - no input either: the job was purged (the record is deleted last) or its submit took everything
+   *   back; nothing to do;
+   * - input still there: the submit did not complete and could not clean up (storage failed under
+   *   it). The job is ended with an abandoned (Failed) record written with `If-None-Match: *`, so that
+   *   a create of the real record still on its way can never succeed (no live orphan, no job behind a
+   *   503).
+   * @returns the job, `abandoned`, or undefined when there is nothing to do
    */
-  private async findRecord(message: JobMessage): Promise<VersionedJob | undefined> {
-    const sentAt = message.enqueuedAt ? Date.parse(message.enqueuedAt) : 0;
-    for (let i = 0; ; i++) {
-      const found = await this.store.get(message.jobId);
-      if (found) return found;
-      const young = this.now().getTime() - sentAt < recordGraceMs;
-      // The input is stored before the message is sent: without it the job was purged (or its
-      // submit taken back), and there is nothing to wait for.
-      if (!young || !(await this.store.inputExists(message.jobId))) return undefined;
-      if (i >= 50) throw new Error(`The record of job ${message.jobId} is not there yet; the message will be retried.`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  private async findRecord(message: JobMessage): Promise<VersionedJob | 'abandoned' | undefined> {
+    const found = await this.store.get(message.jobId);
+    if (found) return found;
+    if (!(await this.store.inputExists(message.jobId))) return undefined;
+    const settled = await this.store.abandon(message.jobId, message.type, 'the submit did not complete', this.now());
+    return settled === 'ended' ? 'abandoned' : settled;
   }
 
   /** Keeps the last processing error on the record (best effort) for the poison handler. */
@@ -150,9 +161,18 @@ export class JobRunner {
    * Fails a job whose message was moved to the poison queue (called by the poison-queue function).
    * Idempotent; a job that already finished is left alone.
    */
-  async failPoisoned(id: string): Promise<RunOutcome> {
+  async failPoisoned(id: string, type = 'unknown'): Promise<RunOutcome> {
     const found = await this.store.get(id);
-    if (!found || isTerminal(found.job.status)) return 'skipped';
+    if (!found) {
+      // As in run(): a submit that did not complete is ended, so that its record can never appear.
+      if (!(await this.store.inputExists(id))) return 'skipped';
+      return (await this.store.abandon(id, type, 'the submit did not complete', this.now())) === 'ended' ? 'failed' : this.failPoisoned(id, type);
+    }
+    if (isTerminal(found.job.status)) {
+      await this.store.clearActive(found.job).catch(() => undefined);
+      return 'skipped';
+    }
+    await this.store.clearActive(found.job).catch(() => undefined);
     const { attempts, lastError } = found.job;
     return this.finishFailed(
       id,
@@ -193,12 +213,22 @@ export class JobRunner {
       busy = busy.then(async () => {
         if (abort.signal.aborted) return;
         try {
-          const res = report
+          let res = report
             ? await this.store.update(id, (job) => {
                 if (job.cancelRequested || job.status !== 'Running') throw new JobGone();
                 return machine.recordProgress(job, report, this.now());
               })
             : await this.store.get(id);
+          // Heartbeat: a quiet processor still moves lastUpdatedDateTime at least every quarter of
+          // JOBS_STUCK_AFTER_SECONDS, so the reconciler never takes a live job for a stuck one.
+          const stuckAfterMs = this.config.stuckAfterMs;
+          if (!report && res && stuckAfterMs && res.job.status === 'Running' && !res.job.cancelRequested &&
+            this.now().getTime() - Date.parse(res.job.lastUpdatedDateTime) > stuckAfterMs / 4) {
+            res = await this.store.update(id, (job) => {
+              if (job.cancelRequested || job.status !== 'Running') throw new JobGone();
+              return machine.recordProgress(job, {}, this.now());
+            });
+          }
           if (!res || res.job.cancelRequested || res.job.status !== 'Running') abort.abort();
         } catch (err) {
           if (err instanceof JobGone || err instanceof machine.TransitionError) abort.abort();

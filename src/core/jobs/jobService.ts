@@ -5,7 +5,8 @@ import { ProblemError } from '../problem';
 import { getProcessor } from '../processors/registry';
 import { isTransientStorageError } from '../storage';
 import type { JobQueue } from './jobQueue';
-import { blobNames, type JobStore } from './jobStore';
+import { submitBounds } from './bounds';
+import { blobNames, type IdempotencyRecord, type JobStore } from './jobStore';
 import type { JobRecord, VersionedJob } from './model';
 import { jobIdSchema } from './model';
 import * as machine from './stateMachine';
@@ -72,8 +73,11 @@ export class JobService {
   ) {}
 
   /**
-   * Validates a job request, stores its input (claim check) and record, then enqueues its message.
-   * Nothing is left half-created: if enqueueing fails the record and input are removed again.
+   * Validates a job request, stores its input (claim check), claims its Idempotency-Key, sends its
+   * message (invisible) and creates its record, then releases the message. The storage work after the
+   * input runs under one deadline (`JOBS_SUBMIT_DEADLINE_MS`, bounds.ts); on any failure the submit
+   * compensates (see {@link compensate}) within the same budget again and answers an error, so a 503
+   * means the job will not run unless storage refused even the compensation (README "Guarantees").
    * @returns the new job (NotStarted) with its ETag
    * @throws ProblemError 404 unknown type, 415 wrong media type, 400 invalid options or body
    *   (with field-level `errors`), 413 body over `JOBS_MAX_INPUT_BYTES`, 503 storage unavailable
@@ -124,88 +128,148 @@ export class JobService {
       await this.store.purge(id).catch(() => undefined);
       throw new ProblemError(400, 'The request body is empty.');
     }
+    const bounds = submitBounds(this.config);
+    // One deadline for all of this request's storage work from here on (see bounds.ts).
+    const deadline = AbortSignal.timeout(bounds.deadlineMs);
     const now = this.now();
-    let idempotencyKeyBlob: string | undefined;
+    let keyClaim: { keyHash: string; etag: string } | undefined;
     let sent: { messageId: string; popReceipt: string } | undefined;
+    let createAttempted = false;
+    const job: JobRecord = {
+      id,
+      type: processor.type,
+      status: 'NotStarted',
+      options: req.options,
+      input: { contentType, sizeBytes: input.sizeBytes },
+      createdDateTime: now.toISOString(),
+      lastUpdatedDateTime: now.toISOString(),
+      percentComplete: 0,
+      progress: {},
+      attempts: 0,
+      ...(req.caller ? { owner: req.caller } : {}),
+      ...(req.correlationId ? { correlationId: req.correlationId } : {}),
+    };
     try {
       if (req.idempotencyKey !== undefined) {
         const keyHash = sha256(`${req.caller ?? ''}\n${req.idempotencyKey}`);
         const fingerprint = sha256(JSON.stringify([processor.type, sorted(req.options), sorted(req.statusOptions), mediaType, input.sha256]));
-        const claim = { jobId: id, fingerprint, createdDateTime: now.toISOString() };
-        const staleBefore = now.getTime() - this.config.retentionDays * 24 * 3600 * 1000;
-        const existing = await this.store.claimIdempotencyKey(keyHash, claim, staleBefore);
-        if (existing !== 'created') {
-          if (existing.record.fingerprint !== fingerprint) {
-            throw new ProblemError(422, 'This Idempotency-Key was already used with a different request.');
-          }
-          const original = await this.original(existing.record, req.caller);
-          if (original) {
-            await this.store.purge(id).catch(() => undefined);
-            return { ...original, replayed: true };
-          }
-          // The request that claimed the key never created its job (storage failed under it): take the key over.
-          if (!(await this.store.replaceIdempotencyKey(keyHash, claim, existing.etag))) {
-            throw new ProblemError(409, 'A request with this Idempotency-Key is being processed.', {}, { 'Retry-After': '1' });
-          }
+        const outcome = await this.claimKey(keyHash, { jobId: id, fingerprint, createdDateTime: now.toISOString() }, processor.type, req.caller, deadline);
+        if ('replay' in outcome) {
+          await this.store.deleteInput(id, AbortSignal.timeout(bounds.compensationMs)).catch(() => undefined);
+          return { ...outcome.replay, replayed: true };
         }
-        idempotencyKeyBlob = blobNames.idempotencyKey(keyHash);
+        keyClaim = { keyHash, etag: outcome.etag };
+        job.idempotencyKeyBlob = blobNames.idempotencyKey(keyHash);
       }
-      const job: JobRecord = {
-        id,
-        type: processor.type,
-        status: 'NotStarted',
-        options: req.options,
-        input: { contentType, sizeBytes: input.sizeBytes },
-        createdDateTime: now.toISOString(),
-        lastUpdatedDateTime: now.toISOString(),
-        percentComplete: 0,
-        progress: {},
-        attempts: 0,
-        ...(req.caller ? { owner: req.caller } : {}),
-        ...(idempotencyKeyBlob ? { idempotencyKeyBlob } : {}),
-        ...(req.correlationId ? { correlationId: req.correlationId } : {}),
-      };
-      // Message first, then record: a record never exists without its message. A message whose
-      // record could not be created is taken back; if even that fails, the worker finds no record
-      // and drops it (see JobRunner).
-      sent = await this.queue.send({
-        v: 1,
-        jobId: id,
-        type: job.type,
-        enqueuedAt: now.toISOString(),
-        ...(req.correlationId ? { correlationId: req.correlationId } : {}),
-      });
-      const created = await this.store.create(job);
+      // The message goes first, invisible for V > D + C (bounds.ts), with the active marker (the
+      // reconciler's index); then the record, the commit point; then the message is released.
+      const [message, marker] = await Promise.allSettled([
+        this.queue.send(
+          { v: 1, jobId: id, type: job.type, enqueuedAt: now.toISOString(), ...(req.correlationId ? { correlationId: req.correlationId } : {}) },
+          { invisibleSeconds: bounds.messageInvisibleSeconds, signal: deadline },
+        ),
+        this.store.markActive(job, deadline),
+      ]);
+      if (message.status === 'fulfilled') sent = message.value; // (so that compensation can take it back)
+      if (message.status === 'rejected') throw message.reason;
+      if (marker.status === 'rejected') throw marker.reason;
+      const receipt = message.value;
+      job.message = { id: receipt.messageId, popReceipt: receipt.popReceipt };
+      createAttempted = true;
+      const created = await this.store.create(job, deadline);
+      // Committed. Releasing the message is not needed for correctness (an unreleased message becomes
+      // visible after V anyway), so it gets its own bound (C) rather than what is left of D.
+      await this.queue.release(receipt, AbortSignal.timeout(bounds.compensationMs)).catch(() => undefined);
       return { ...created, replayed: false };
     } catch (err) {
-      // Take back what this request stored: its message, its input, its key claim.
-      if (sent) await this.queue.unsend(sent).catch(() => undefined);
-      await this.store.purge(id).catch(() => undefined);
+      await this.compensate(job, { createAttempted, sent, keyClaim }, AbortSignal.timeout(bounds.compensationMs));
       if (err instanceof ProblemError) throw err;
-      if (idempotencyKeyBlob) await this.store.deleteBlob(idempotencyKeyBlob).catch(() => undefined);
+      if (deadline.aborted) {
+        throw new ProblemError(503, 'Storage did not answer in time; retry later.', {}, { 'Retry-After': String(this.config.retryAfterSeconds) }, err);
+      }
       return unavailable(err, this.config.retryAfterSeconds);
     }
   }
 
   /**
-   * The job an idempotency key points to. The request that won the key may still be creating it, so
-   * the record is awaited briefly (about 5 s) while the claim is young (under 15 s); an older claim
-   * without a record was abandoned by a request that failed (e.g. storage went down under it).
-   * @returns the job, or undefined when the claim was abandoned (its request never created the job)
-   * @throws ProblemError 409 + Retry-After when a young claim's job is still not there
+   * Takes back what a submit that will answer an error stored, bounded by `signal` (C in bounds.ts).
+   * The record is settled first: an abandoned (Failed) record is created with `If-None-Match: *`, or
+   * the request's own record, if its create was applied after all, is failed. Only once no job can run
+   * under the id are the message, input, marker and key claim removed; if storage does not allow even
+   * that, they stay: the worker ends the job when the message becomes visible (JobRunner), and a retry
+   * with the same key takes the claim over only after abandoning its job (claimKey).
    */
-  private async original(claim: { jobId: string; createdDateTime: string }, caller: string | undefined): Promise<VersionedJob | undefined> {
-    const abandonedAfterMs = 15_000;
-    for (let i = 0; i < 25; i++) {
-      const found = await this.store.get(claim.jobId);
-      if (found) {
-        if (this.visibleTo(found.job, caller)) return found;
+  private async compensate(
+    job: JobRecord,
+    done: { createAttempted: boolean; sent?: { messageId: string; popReceipt: string }; keyClaim?: { keyHash: string; etag: string } },
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (done.createAttempted) {
+      try {
+        const settled = await this.store.abandon(job.id, job.type, 'submit failed or timed out', this.now(), { failIfCreatedAt: job.createdDateTime, signal });
+        if (settled !== 'ended') return;
+      } catch {
+        return;
+      }
+    }
+    await Promise.allSettled([
+      done.sent ? this.queue.unsend(done.sent, signal) : undefined,
+      this.store.deleteInput(job.id, signal),
+      this.store.clearActive(job, signal),
+      done.keyClaim ? this.store.releaseIdempotencyKey(done.keyClaim.keyHash, done.keyClaim.etag, signal) : undefined,
+    ]);
+  }
+
+  /**
+   * Claims an Idempotency-Key for a new job, or finds the job it already maps to. A key maps to at most
+   * one job that can run: a claim whose job record is missing is honoured while its request may still
+   * be working (A in bounds.ts: 409 + Retry-After); after that its job id is abandoned with
+   * `If-None-Match: *` (so the first request's record can never appear later) before the key is taken
+   * over with the claim's ETag.
+   * @returns the original job to replay, or the ETag of this request's claim
+   * @throws ProblemError 422 (key reused with another request), 409 (key in use by another caller, or
+   *   its request still in flight: with Retry-After)
+   */
+  private async claimKey(
+    keyHash: string,
+    claim: IdempotencyRecord,
+    type: string,
+    caller: string | undefined,
+    signal: AbortSignal,
+  ): Promise<{ replay: VersionedJob } | { etag: string }> {
+    const bounds = submitBounds(this.config);
+    const staleBefore = this.now().getTime() - this.config.retentionDays * 24 * 3600 * 1000;
+    const waitUntil = Date.now() + bounds.deadlineMs / 2;
+    for (let round = 0; round < 50; round++) {
+      const existing = await this.store.claimIdempotencyKey(keyHash, claim, staleBefore, signal);
+      if (existing.created) return { etag: existing.etag };
+      if (existing.record.fingerprint !== claim.fingerprint) {
+        throw new ProblemError(422, 'This Idempotency-Key was already used with a different request.');
+      }
+      const found = await this.store.get(existing.record.jobId, signal);
+      if (found && !found.job.abandoned) {
+        if (this.visibleTo(found.job, caller)) return { replay: found };
         throw new ProblemError(409, 'This Idempotency-Key is in use.');
       }
-      if (this.now().getTime() - Date.parse(claim.createdDateTime) > abandonedAfterMs) return undefined;
-      await new Promise((r) => setTimeout(r, 200));
+      if (!found) {
+        const ageMs = this.now().getTime() - Date.parse(existing.record.createdDateTime);
+        if (ageMs < bounds.claimAbandonedAfterMs) {
+          // Its request may still create the job (or release the key): wait a little, within half of
+          // our own deadline, then answer 409 (draft-ietf-httpapi-idempotency-key-header §2.7).
+          if (Date.now() + 200 < waitUntil) {
+            await new Promise((r) => setTimeout(r, 200));
+            continue;
+          }
+          throw new ProblemError(409, 'A request with this Idempotency-Key is still being processed.', {}, { 'Retry-After': String(this.config.retryAfterSeconds) });
+        }
+        const settled = await this.store.abandon(existing.record.jobId, type, 'its submit did not complete; the Idempotency-Key was taken over', this.now(), { signal });
+        if (settled !== 'ended') continue; // the job exists after all: the next round replays it
+      }
+      // The claim's job is abandoned and can never run: take the key over.
+      const etag = await this.store.replaceIdempotencyKey(keyHash, claim, existing.etag, signal);
+      if (etag) return { etag };
     }
-    throw new ProblemError(409, 'A request with this Idempotency-Key is still being processed.', {}, { 'Retry-After': '1' });
+    throw new ProblemError(409, 'A request with this Idempotency-Key is being processed.', {}, { 'Retry-After': '1' });
   }
 
   /** Jobs submitted by an authenticated caller are visible to that caller only. */
@@ -297,6 +361,7 @@ export class JobService {
           if (!(err instanceof machine.TransitionError)) throw err;
         });
       await this.store.purge(id);
+      await this.store.clearActive(job);
       if (job.idempotencyKeyBlob) await this.store.deleteBlob(job.idempotencyKeyBlob);
     } catch (err) {
       return unavailable(err, this.config.retryAfterSeconds);

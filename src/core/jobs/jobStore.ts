@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { ProblemError } from '../problem';
+import { problem, ProblemError } from '../problem';
 import { jobRecordSchema, type JobRecord, type VersionedJob } from './model';
 
 /** Names of the blobs of one job inside the jobs container (all under the `<id>/` prefix). */
@@ -15,7 +15,43 @@ export const blobNames = {
   result: (id: string, attempt: number) => `${id}/result-${attempt}`,
   /** An idempotency key record, named by the hash of the caller scope and key. */
   idempotencyKey: (keyHash: string) => `idempotency/${keyHash}.json`,
+  /**
+   * Marker of a job that is not finished yet, in an hourly partition of its creation time
+   * (`active/YYYYMMDDHH/<id>`): the reconciler's index, so that it never lists the whole container.
+   */
+  active: (createdDateTime: string, id: string) => `active/${activePartition(createdDateTime)}/${id}`,
 };
+
+/** The hourly partition (`YYYYMMDDHH`, UTC) of an ISO 8601 UTC timestamp. */
+export function activePartition(isoDateTime: string): string {
+  return isoDateTime.slice(0, 13).replace(/[-T:]/g, '');
+}
+
+/** Options with an abort signal when one is given (the SDK methods take `abortSignal`). */
+const abortable = (signal: AbortSignal | undefined) => (signal ? { abortSignal: signal } : {});
+
+/**
+ * The Failed record that ends a job whose submit did not complete. Written with `If-None-Match: *`,
+ * it occupies the id so that a create of the real record still on its way fails.
+ */
+export function abandonedRecord(id: string, type: string, now: Date, reason: string): JobRecord {
+  const at = now.toISOString();
+  return {
+    id,
+    type,
+    status: 'Failed',
+    options: {},
+    input: { contentType: 'application/octet-stream', sizeBytes: 0 },
+    createdDateTime: at,
+    lastUpdatedDateTime: at,
+    completedDateTime: at,
+    percentComplete: 0,
+    progress: {},
+    attempts: 0,
+    error: problem(503, 'The submit of this job did not complete; the job never ran.', { reason }),
+    abandoned: true,
+  };
+}
 
 /** What an `Idempotency-Key` maps to: the job it created and the fingerprint of the request. */
 export interface IdempotencyRecord {
@@ -57,7 +93,11 @@ class SizeLimit extends Transform {
  * The job store: job records, inputs and results in one Blob container.
  *
  * Ordering rules that keep clients from ever seeing a half-written job:
- * - the input is uploaded before the record is created, and the record before the message is sent;
+ * - the input is uploaded, and the job's message sent (invisible), before the record is created
+ *   with `If-None-Match: *`; a submit that does not complete is ended by an abandoned record created
+ *   the same way, so of a late create and its abandonment exactly one wins (see JobService.submit);
+ * - a job's record is deleted last when it is purged (a worker that finds no record and no input
+ *   knows the job is gone);
  * - a result is uploaded under an attempt-specific name before the record says Succeeded and names
  *   it, so a result is reachable only through a Succeeded record;
  * - every record change is a conditional write on the ETag it was computed from (optimistic
@@ -95,29 +135,36 @@ export class JobStore {
    * Claims an idempotency key atomically: the record is created only if none exists
    * (`If-None-Match: *`), so of two racing requests exactly one wins. A record older than
    * `staleBeforeMs` (epoch ms; past retention) is replaced, conditionally on its ETag.
-   * @returns `created`, or the record that already holds the key with its ETag
+   * @param signal aborts every storage call (the submit's deadline)
+   * @returns `{ created: true, etag }`, or the record that already holds the key with its ETag
    */
-  async claimIdempotencyKey(keyHash: string, record: IdempotencyRecord, staleBeforeMs: number): Promise<'created' | { record: IdempotencyRecord; etag: string }> {
+  async claimIdempotencyKey(
+    keyHash: string,
+    record: IdempotencyRecord,
+    staleBeforeMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ created: true; etag: string } | { created: false; record: IdempotencyRecord; etag: string }> {
     const blob = this.container.getBlockBlobClient(blobNames.idempotencyKey(keyHash));
     const body = JSON.stringify(record);
     const headers = { blobHTTPHeaders: { blobContentType: 'application/json' } };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await blob.upload(body, Buffer.byteLength(body), { ...headers, conditions: { ifNoneMatch: '*' } });
-        return 'created';
+        const res = await blob.upload(body, Buffer.byteLength(body), { ...headers, conditions: { ifNoneMatch: '*' }, ...abortable(signal) });
+        return { created: true, etag: res.etag as string };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }
       let existing: { record: IdempotencyRecord; etag: string };
       try {
-        const res = await blob.download();
+        const res = await blob.download(0, undefined, abortable(signal));
         existing = { record: JSON.parse(await streamToString(res.readableStreamBody as Readable)) as IdempotencyRecord, etag: res.etag as string };
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode === 404) continue;
         throw err;
       }
-      if (Date.parse(existing.record.createdDateTime) >= staleBeforeMs) return existing;
-      if (await this.replaceIdempotencyKey(keyHash, record, existing.etag)) return 'created';
+      if (Date.parse(existing.record.createdDateTime) >= staleBeforeMs) return { created: false, ...existing };
+      const etag = await this.replaceIdempotencyKey(keyHash, record, existing.etag, signal);
+      if (etag) return { created: true, etag };
     }
     throw new Error('Could not claim the idempotency key after 3 attempts');
   }
@@ -125,25 +172,126 @@ export class JobStore {
   /**
    * Takes over an idempotency key whose record is stale or abandoned, conditionally on the ETag it
    * was read with (of two racing takeovers one wins).
-   * @returns whether this call won the key
+   * @returns the new ETag when this call won the key, undefined when another request changed it first
    */
-  async replaceIdempotencyKey(keyHash: string, record: IdempotencyRecord, etag: string): Promise<boolean> {
+  async replaceIdempotencyKey(keyHash: string, record: IdempotencyRecord, etag: string, signal?: AbortSignal): Promise<string | undefined> {
     const body = JSON.stringify(record);
     try {
-      await this.container.getBlockBlobClient(blobNames.idempotencyKey(keyHash)).upload(body, Buffer.byteLength(body), {
+      const res = await this.container.getBlockBlobClient(blobNames.idempotencyKey(keyHash)).upload(body, Buffer.byteLength(body), {
         blobHTTPHeaders: { blobContentType: 'application/json' },
         conditions: { ifMatch: etag },
+        ...abortable(signal),
       });
-      return true;
+      return res.etag as string;
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionFailure(err)) return undefined;
       throw err;
     }
+  }
+
+  /** Releases an idempotency key claim if it is still the one written with `etag` (compensation). */
+  async releaseIdempotencyKey(keyHash: string, etag: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.container.getBlobClient(blobNames.idempotencyKey(keyHash)).delete({ conditions: { ifMatch: etag }, ...abortable(signal) });
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status !== 404 && !isConditionFailure(err)) throw err;
+    }
+  }
+
+  /**
+   * Ends a job whose submit did not complete: creates its {@link abandonedRecord} with
+   * `If-None-Match: *` (a create of the real record still on its way then fails). When a record
+   * exists already and `failIfCreatedAt` names its `createdDateTime` (the caller's own record, created
+   * although the caller saw the create fail) and it is still NotStarted, it is failed instead.
+   * @returns `ended` when no job can run under this id any more (abandoned record written or found,
+   *   or the caller's own NotStarted record failed); otherwise the existing record (a real job)
+   * @throws RestError when storage fails or the signal aborts
+   */
+  async abandon(
+    id: string,
+    type: string,
+    reason: string,
+    now: Date,
+    opts: { failIfCreatedAt?: string; signal?: AbortSignal } = {},
+  ): Promise<'ended' | VersionedJob> {
+    const body = JSON.stringify(abandonedRecord(id, type, now, reason));
+    const blob = this.container.getBlockBlobClient(blobNames.status(id));
+    try {
+      await blob.upload(body, Buffer.byteLength(body), {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+        ...abortable(opts.signal),
+      });
+      return 'ended';
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    const existing = await this.get(id, opts.signal);
+    if (!existing) throw new Error(`The record of job ${id} vanished while it was being abandoned; try again.`);
+    if (existing.job.abandoned) return 'ended';
+    if (opts.failIfCreatedAt === undefined || existing.job.createdDateTime !== opts.failIfCreatedAt || existing.job.status !== 'NotStarted') return existing;
+    const failed: JobRecord = { ...abandonedRecord(id, type, now, reason), ...existing.job, status: 'Failed', abandoned: true, completedDateTime: now.toISOString(), lastUpdatedDateTime: now.toISOString() };
+    failed.error = abandonedRecord(id, type, now, reason).error;
+    // The key (if any) may be taken over by another job: purging this record must not delete it.
+    delete failed.idempotencyKeyBlob;
+    const text = JSON.stringify(failed);
+    try {
+      await blob.upload(text, Buffer.byteLength(text), {
+        conditions: { ifMatch: existing.etag },
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+        ...abortable(opts.signal),
+      });
+      return 'ended';
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return (await this.get(id, opts.signal)) ?? existing;
+    }
+  }
+
+  /** Writes the active marker of a new job (the reconciler's index). */
+  async markActive(job: Pick<JobRecord, 'id' | 'createdDateTime'>, signal?: AbortSignal): Promise<void> {
+    await this.container.getBlockBlobClient(blobNames.active(job.createdDateTime, job.id)).upload('', 0, abortable(signal));
+  }
+
+  /** Deletes the active marker of a job (it finished, or its submit was taken back). */
+  async clearActive(job: Pick<JobRecord, 'id' | 'createdDateTime'>, signal?: AbortSignal): Promise<void> {
+    await this.container.getBlobClient(blobNames.active(job.createdDateTime, job.id)).deleteIfExists(abortable(signal));
+  }
+
+  /**
+   * Active markers in partitions up to `untilPartition` (inclusive, `YYYYMMDDHH`): one hierarchy
+   * listing of `active/` for the partitions, then one listing per partition old enough. Cost grows
+   * with the number of unfinished jobs, never with the number of jobs stored.
+   */
+  async *activeMarkers(untilPartition: string): AsyncGenerator<{ id: string; partition: string; createdOn: Date }> {
+    const partitions: string[] = [];
+    for await (const item of this.container.listBlobsByHierarchy('/', { prefix: 'active/' })) {
+      if (item.kind === 'prefix') {
+        const p = item.name.slice('active/'.length, -1);
+        if (p <= untilPartition) partitions.push(p);
+      }
+    }
+    for (const partition of partitions.sort()) {
+      for await (const item of this.container.listBlobsFlat({ prefix: `active/${partition}/` })) {
+        yield { id: item.name.slice(`active/${partition}/`.length), partition, createdOn: item.properties.createdOn ?? item.properties.lastModified };
+      }
+    }
+  }
+
+  /** Deletes an active marker by partition and id (reconciler). */
+  async deleteActiveMarker(partition: string, id: string): Promise<void> {
+    await this.deleteBlob(`active/${partition}/${id}`);
   }
 
   /** Whether the job's input blob exists (one HEAD request). */
   async inputExists(id: string): Promise<boolean> {
     return this.container.getBlobClient(blobNames.input(id)).exists();
+  }
+
+  /** Deletes the job's input (compensation of a submit that did not complete). */
+  async deleteInput(id: string, signal?: AbortSignal): Promise<void> {
+    await this.container.getBlobClient(blobNames.input(id)).deleteIfExists(abortable(signal));
   }
 
   /** Opens the stored input of a job as a stream. */
@@ -163,18 +311,19 @@ export class JobStore {
    * @throws ZodError when the record is invalid (nothing is written); RestError 409/412 when another
    *   record already exists under the id
    */
-  async create(job: JobRecord): Promise<VersionedJob> {
+  async create(job: JobRecord, signal?: AbortSignal): Promise<VersionedJob> {
     const body = JSON.stringify(jobRecordSchema.parse(job));
     try {
       const res = await this.container.getBlockBlobClient(blobNames.status(job.id)).upload(body, Buffer.byteLength(body), {
         conditions: { ifNoneMatch: '*' },
         blobHTTPHeaders: { blobContentType: 'application/json' },
+        ...abortable(signal),
       });
       return { job, etag: res.etag as string };
     } catch (err) {
       // A retried create whose first try was applied but whose answer was lost finds its own record.
       if (!isConditionFailure(err)) throw err;
-      const existing = await this.get(job.id);
+      const existing = await this.get(job.id, signal);
       if (existing && JSON.stringify(existing.job) === body) return existing;
       throw err;
     }
@@ -185,10 +334,10 @@ export class JobStore {
    * @returns undefined when the job does not exist
    * @throws RestError for storage failures; ZodError if the stored record is corrupt
    */
-  async get(id: string): Promise<VersionedJob | undefined> {
+  async get(id: string, signal?: AbortSignal): Promise<VersionedJob | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await this.container.getBlobClient(blobNames.status(id)).download();
+        const res = await this.container.getBlobClient(blobNames.status(id)).download(0, undefined, abortable(signal));
         const text = await streamToString(res.readableStreamBody as Readable);
         return { job: jobRecordSchema.parse(JSON.parse(text)), etag: res.etag as string };
       } catch (err) {
@@ -279,10 +428,15 @@ export class JobStore {
   /** Deletes everything stored for a job (record, input, results). @returns whether anything existed */
   async purge(id: string): Promise<boolean> {
     let any = false;
+    let record = false;
     for await (const item of this.container.listBlobsFlat({ prefix: `${id}/` })) {
       any = true;
-      await this.container.getBlobClient(item.name).deleteIfExists();
+      if (item.name === blobNames.status(id)) record = true;
+      else await this.container.getBlobClient(item.name).deleteIfExists();
     }
+    // The record goes last: a worker that finds no record and no input knows the job was purged
+    // (it writes an abandoned record only when the input is still there, see JobRunner).
+    if (record) await this.deleteBlob(blobNames.status(id));
     return any;
   }
 }

@@ -70,6 +70,19 @@ export const jobRecordSchema = z.object({
   idempotencyKeyBlob: z.string().optional(),
   /** Correlation id (W3C trace id or the submit's invocation id) carried through the queue. */
   correlationId: z.string().optional(),
+  /**
+   * Set on the Failed record that ends a submit which did not complete (its client got 503, or never
+   * an answer): written with `If-None-Match: *` so that a late create of the real record fails.
+   */
+  abandoned: z.literal(true).optional(),
+  /**
+   * The job's latest queue message as Put Message answered it: its id and first pop receipt. The
+   * reconciler probes it (Update Message answers 404 MessageNotFound once it is gone, 400
+   * PopReceiptMismatch while it exists but was released or dequeued since).
+   */
+  message: z.object({ id: z.string(), popReceipt: z.string() }).optional(),
+  /** Times the reconciler re-enqueued this job because its message was gone (see JobReconciler). */
+  requeues: z.number().int().nonnegative().optional(),
 });
 
 /** A persisted job. */

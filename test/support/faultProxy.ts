@@ -1,0 +1,236 @@
+/**
+ * A fault-injecting HTTP proxy in front of Azurite's blob and queue endpoints, for integration and
+ * soak tests: every storage call of the app (or of the local host) goes through it, and rules chosen
+ * per operation kind delay it, fail it (500/503), reset its connection, or apply it and lose the
+ * answer (the request reaches storage, then the client socket is destroyed before any byte of the
+ * response is sent back: the caller cannot tell whether its write was applied).
+ *
+ * Operation kinds are classified from the request alone (method, path, `comp=` query, conditional
+ * headers), following the Blob and Queue REST APIs:
+ * https://learn.microsoft.com/rest/api/storageservices/blob-service-rest-api and
+ * https://learn.microsoft.com/rest/api/storageservices/queue-service-rest-api
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** What a storage call does, as far as the job app is concerned. */
+export type OperationKind =
+  | 'record-create' // PUT <id>/status.json with If-None-Match: *
+  | 'record-update' // PUT <id>/status.json with If-Match
+  | 'record-read' // GET/HEAD <id>/status.json
+  | 'input-upload' // PUT <id>/input (single shot, block or block list)
+  | 'input-read' // GET/HEAD <id>/input
+  | 'result-write' // PUT <id>/result-N
+  | 'key-claim' // PUT idempotency/<hash>.json
+  | 'key-read' // GET idempotency/<hash>.json
+  | 'blob-delete' // DELETE of any blob
+  | 'blob-list' // GET ?comp=list on a container
+  | 'blob-other'
+  | 'enqueue' // POST <queue>/messages
+  | 'dequeue' // GET <queue>/messages (not peek)
+  | 'message-delete' // DELETE <queue>/messages/<id>?popreceipt=
+  | 'message-update' // PUT <queue>/messages/<id>?popreceipt=
+  | 'queue-other';
+
+/** A fault. `delay` holds the request `ms` before forwarding it (the write lands late even if the caller gave up). */
+export type Fault =
+  | { delayMs: number }
+  | { status: 500 | 503 }
+  | { reset: true }
+  | { loseAnswer: true };
+
+/** A programmed fault: applies to the next `times` matching calls (default: every one until removed). */
+export interface FaultRule {
+  kind: OperationKind | '*';
+  fault: Fault;
+  times?: number;
+  /** Extra filter on the request path (e.g. a queue or container name). */
+  pathIncludes?: string;
+  /** Called when the rule applies to a call (e.g. to take storage down right after it). */
+  onApply?: () => void;
+}
+
+/** One call seen by the proxy. */
+export interface SeenCall {
+  kind: OperationKind;
+  method: string;
+  path: string;
+  fault?: string;
+  at: number;
+}
+
+/**
+ * Classifies a storage request. `service` tells the blob and queue endpoints apart.
+ * @param url path and query as received, e.g. `/devstoreaccount1/jobs/<id>/status.json?comp=block`
+ */
+export function classify(service: 'blob' | 'queue', method: string, url: string, headers: IncomingMessage['headers']): OperationKind {
+  const [rawPath = '', query = ''] = url.split('?');
+  const path = decodeURIComponent(rawPath);
+  const params = new URLSearchParams(query);
+  if (service === 'queue') {
+    if (!/\/messages(\/|$)/.test(path)) return 'queue-other';
+    if (method === 'POST') return 'enqueue';
+    if (method === 'GET') return params.get('peekonly') === 'true' ? 'queue-other' : 'dequeue';
+    if (method === 'DELETE' && params.has('popreceipt')) return 'message-delete';
+    if (method === 'PUT' && params.has('popreceipt')) return 'message-update';
+    return 'queue-other';
+  }
+  if (method === 'DELETE') return 'blob-delete';
+  if (params.get('comp') === 'list') return 'blob-list';
+  const name = path.split('/').slice(3).join('/'); // /<account>/<container>/<blob name>
+  const read = method === 'GET' || method === 'HEAD';
+  if (/\/status\.json$/.test(name)) {
+    if (read) return 'record-read';
+    if (method === 'PUT') return headers['if-none-match'] === '*' ? 'record-create' : 'record-update';
+  }
+  if (/^idempotency\//.test(name)) return read ? 'key-read' : 'key-claim';
+  if (/\/input$/.test(name)) return read ? 'input-read' : 'input-upload';
+  if (/\/result-\d+$/.test(name) && method === 'PUT') return 'result-write';
+  return 'blob-other';
+}
+
+const describe = (f: Fault) => ('delayMs' in f ? `delay ${f.delayMs}ms` : 'status' in f ? `fail ${f.status}` : 'reset' in f ? 'reset' : 'lose answer');
+
+/** A running proxy pair (blob + queue) in front of one Azurite. */
+export class FaultProxy {
+  private rules: FaultRule[] = [];
+  private down = false;
+  private readonly servers: Server[] = [];
+  private readonly sockets = new Set<Socket>();
+  /** Every call seen, in arrival order. */
+  readonly calls: SeenCall[] = [];
+  blobPort = 0;
+  queuePort = 0;
+
+  private constructor(
+    private readonly target: { blobPort: number; queuePort: number; host: string },
+    readonly accountName: string,
+    private readonly accountKey: string,
+  ) {}
+
+  /**
+   * Starts a proxy in front of the storage of `connectionString` (an Azurite connection string with
+   * `BlobEndpoint` and `QueueEndpoint`).
+   */
+  static async start(connectionString: string): Promise<FaultProxy> {
+    const part = (k: string) => new RegExp(`(?:^|;)${k}=([^;]+)`).exec(connectionString)?.[1];
+    const blob = new URL(part('BlobEndpoint') ?? '');
+    const queue = new URL(part('QueueEndpoint') ?? '');
+    const proxy = new FaultProxy({ blobPort: Number(blob.port), queuePort: Number(queue.port), host: blob.hostname }, part('AccountName') ?? '', part('AccountKey') ?? '');
+    proxy.blobPort = await proxy.listen('blob', proxy.target.blobPort);
+    proxy.queuePort = await proxy.listen('queue', proxy.target.queuePort);
+    return proxy;
+  }
+
+  /** Connection string whose endpoints are this proxy. */
+  get connectionString(): string {
+    return [
+      'DefaultEndpointsProtocol=http',
+      `AccountName=${this.accountName}`,
+      `AccountKey=${this.accountKey}`,
+      `BlobEndpoint=http://127.0.0.1:${this.blobPort}/${this.accountName}`,
+      `QueueEndpoint=http://127.0.0.1:${this.queuePort}/${this.accountName}`,
+    ].join(';') + ';';
+  }
+
+  /** Adds a rule (rules are checked in the order added; the first that matches applies). */
+  inject(rule: FaultRule): this {
+    this.rules.push({ ...rule });
+    return this;
+  }
+
+  /** Removes every rule and brings storage back up. */
+  clear(): void {
+    this.rules = [];
+    this.down = false;
+  }
+
+  /** Storage down: every call's connection is reset (as when the service cannot be reached), until {@link up}. */
+  setDown(down = true): void {
+    this.down = down;
+    if (down) for (const s of this.sockets) s.destroy();
+  }
+
+  up(): void {
+    this.setDown(false);
+  }
+
+  /** Calls of a kind seen so far. */
+  seen(kind: OperationKind): SeenCall[] {
+    return this.calls.filter((c) => c.kind === kind);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+
+  private take(kind: OperationKind, path: string): Fault | undefined {
+    for (const rule of this.rules) {
+      if (rule.kind !== '*' && rule.kind !== kind) continue;
+      if (rule.pathIncludes && !path.includes(rule.pathIncludes)) continue;
+      if (rule.times !== undefined) {
+        if (rule.times <= 0) continue;
+        rule.times--;
+      }
+      rule.onApply?.();
+      return rule.fault;
+    }
+    return undefined;
+  }
+
+  private listen(service: 'blob' | 'queue', targetPort: number): Promise<number> {
+    const server = createServer((req, res) => void this.handle(service, targetPort, req, res));
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+    server.keepAliveTimeout = 1000;
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+    });
+  }
+
+  private async handle(service: 'blob' | 'queue', targetPort: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const kind = classify(service, req.method ?? 'GET', url, req.headers);
+    const chunks: Buffer[] = [];
+    let clientGone = false;
+    req.on('data', (c: Buffer) => chunks.push(c));
+    res.on('close', () => (clientGone = !res.writableFinished));
+    await new Promise<void>((r) => {
+      req.once('end', r);
+      req.once('error', () => r());
+    });
+    const fault = this.down ? ({ reset: true } as const) : this.take(kind, url);
+    const downAtArrival = this.down;
+    this.calls.push({ kind, method: req.method ?? '', path: url, ...(fault ? { fault: describe(fault) } : {}), at: Date.now() });
+    if (downAtArrival || (fault && 'reset' in fault)) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault && 'status' in fault) {
+      res.writeHead(fault.status, { 'Content-Type': 'application/xml', 'x-ms-error-code': fault.status === 503 ? 'ServerBusy' : 'InternalError' });
+      res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${fault.status === 503 ? 'ServerBusy' : 'InternalError'}</Code><Message>Injected fault</Message></Error>`);
+      return;
+    }
+    if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
+    // Forwarded even when the caller has gone meanwhile: a delayed write lands late, as in a real network.
+    const body = Buffer.concat(chunks);
+    const headers = { ...req.headers, host: `${this.target.host}:${targetPort}` };
+    const upstream = httpRequest({ host: this.target.host, port: targetPort, method: req.method, path: url, headers }, (up) => {
+      const loseAnswer = (fault && 'loseAnswer' in fault) || this.down; // (storage went down meanwhile)
+      if (loseAnswer || clientGone) {
+        up.resume();
+        up.once('end', () => req.socket.destroy());
+        return;
+      }
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => req.socket.destroy());
+    upstream.end(body);
+  }
+}
