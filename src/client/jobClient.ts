@@ -13,7 +13,7 @@
 import { abortError, isAbortError, JobCanceledError, JobProblemError, type ProblemDetails } from './errors';
 import { backoffDelayMs, parseRetryAfter, sleep, type BackoffOptions } from './retry';
 import { isTraceId, newTraceId, traceparent } from './traceContext';
-import { statusTitles } from '../core/problem';
+import { statusTitles } from '../contract/problem';
 
 /** Lifecycle of a job. Terminal: `Succeeded`, `Failed`, `Canceled`. */
 export type JobStatus = 'NotStarted' | 'Running' | 'Succeeded' | 'Failed' | 'Canceled';
