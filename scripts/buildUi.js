@@ -32,7 +32,9 @@ async function main() {
   });
   await copyFile(join(root, 'src', 'ui', 'index.html'), join(outDir, 'index.html'));
   const [output] = Object.values(result.metafile.outputs);
-  process.stderr.write(`UI: ${relative(root, join(outDir, 'app.js'))} (${output ? output.bytes : '?'} bytes), ${relative(root, join(outDir, 'index.html'))}\n`);
+  process.stderr.write(
+    `UI: ${relative(root, join(outDir, 'app.js'))} (${output ? output.bytes : '?'} bytes), ${relative(root, join(outDir, 'index.html'))}\n`,
+  );
 }
 
 main().catch((err) => {

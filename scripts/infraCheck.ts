@@ -19,7 +19,18 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 
@@ -122,8 +133,15 @@ export function parseDiagnostics(stderr: string): BicepDiagnostic[] {
 }
 
 /** Result of {@link buildMain}: the ARM template and any diagnostics of the build. */
+/**
+ * A compiled ARM template (JSON). Untyped on purpose: its readers (this script, test/unit/infraConsistency)
+ * walk the members they check and assert their shapes.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON document, see above
+export type ArmTemplate = Record<string, any>;
+
 export interface BuildResult {
-  template: Record<string, any>;
+  template: ArmTemplate;
   diagnostics: BicepDiagnostic[];
 }
 
@@ -134,7 +152,7 @@ export interface BuildResult {
 export function buildMain(bicep: string, file: string = mainBicep): BuildResult {
   const r = spawnSync(bicep, ['build', file, '--stdout'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
   if (r.status !== 0) throw new Error(`bicep build ${file} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
-  return { template: JSON.parse(r.stdout) as Record<string, any>, diagnostics: parseDiagnostics(r.stderr) };
+  return { template: JSON.parse(r.stdout) as ArmTemplate, diagnostics: parseDiagnostics(r.stderr) };
 }
 
 /**
@@ -150,7 +168,11 @@ export function buildCacheFile(bicep: string): string {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else hash.update(`${full.slice(repoRoot.length)}\0`).update(readFileSync(full)).update('\0');
+      else
+        hash
+          .update(`${full.slice(repoRoot.length)}\0`)
+          .update(readFileSync(full))
+          .update('\0');
     }
   };
   walk(join(repoRoot, 'infra'));
@@ -173,7 +195,7 @@ export function storeBuild(bicep: string, built: BuildResult): void {
  */
 export function buildMainCached(bicep: string): BuildResult {
   const file = buildCacheFile(bicep);
-  if (existsSync(file)) return { template: JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>, diagnostics: [] };
+  if (existsSync(file)) return { template: JSON.parse(readFileSync(file, 'utf8')) as ArmTemplate, diagnostics: [] };
   const built = buildMain(bicep);
   storeBuild(bicep, built);
   return built;
@@ -181,10 +203,22 @@ export function buildMainCached(bicep: string): BuildResult {
 
 /** `bicep lint <file> --diagnostics-format sarif`: every linter and compiler diagnostic. */
 export function lintMain(bicep: string, file: string = mainBicep): BicepDiagnostic[] {
-  const r = spawnSync(bicep, ['lint', file, '--diagnostics-format', 'sarif'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
-  if (r.status !== 0 && !r.stdout.trim().startsWith('{')) throw new Error(`bicep lint ${file} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
+  const r = spawnSync(bicep, ['lint', file, '--diagnostics-format', 'sarif'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 300_000,
+  });
+  if (r.status !== 0 && !r.stdout.trim().startsWith('{'))
+    throw new Error(`bicep lint ${file} failed (exit ${r.status}):\n${r.stderr}${r.stdout}`);
   const sarif = JSON.parse(r.stdout) as {
-    runs: Array<{ results?: Array<{ ruleId: string; level?: string; message: { text: string }; locations?: Array<{ physicalLocation?: { artifactLocation?: { uri?: string }; region?: { startLine?: number } } }> }> }>;
+    runs: Array<{
+      results?: Array<{
+        ruleId: string;
+        level?: string;
+        message: { text: string };
+        locations?: Array<{ physicalLocation?: { artifactLocation?: { uri?: string }; region?: { startLine?: number } } }>;
+      }>;
+    }>;
   };
   return sarif.runs.flatMap((run) =>
     (run.results ?? []).map((result) => {
@@ -210,7 +244,8 @@ function main(argv: string[]): number {
   let cli: BicepCli | undefined;
   if (argv.includes('--install')) {
     // CI: always the pinned version, whatever else is on PATH.
-    if (!existsSync(nugetBicepPath())) console.log(`infra:check: installing Azure.Bicep.CommandLine.${nugetRid()} ${bicepVersion} from NuGet`);
+    if (!existsSync(nugetBicepPath()))
+      console.log(`infra:check: installing Azure.Bicep.CommandLine.${nugetRid()} ${bicepVersion} from NuGet`);
     cli = { path: installBicepFromNuGet(), source: `NuGet Azure.Bicep.CommandLine.${nugetRid()} ${bicepVersion}` };
   } else {
     cli = findBicep();
@@ -221,10 +256,14 @@ function main(argv: string[]): number {
       .map((c) => `${c.source}: ${c.path}`)
       .join('\n  ');
     if (ci) {
-      console.error(`infra:check FAILED: no Bicep CLI, and CI must compile the infrastructure. Looked on PATH and at\n  ${looked}\nRun \`npm run infra:check -- --install\` (needs the .NET SDK and NuGet).`);
+      console.error(
+        `infra:check FAILED: no Bicep CLI, and CI must compile the infrastructure. Looked on PATH and at\n  ${looked}\nRun \`npm run infra:check -- --install\` (needs the .NET SDK and NuGet).`,
+      );
       return 1;
     }
-    console.log(`infra:check did NOT run: no Bicep CLI found (PATH and\n  ${looked}).\nInstall one with \`npm run infra:check -- --install\` (.NET SDK), \`az bicep install\` or azd, or set BICEP_PATH.`);
+    console.log(
+      `infra:check did NOT run: no Bicep CLI found (PATH and\n  ${looked}).\nInstall one with \`npm run infra:check -- --install\` (.NET SDK), \`az bicep install\` or azd, or set BICEP_PATH.`,
+    );
     return 0;
   }
   const version = execFileSync(cli.path, ['--version'], { encoding: 'utf8' }).trim();
@@ -235,7 +274,9 @@ function main(argv: string[]): number {
   const built = buildMain(cli.path);
   storeBuild(cli.path, built);
   const resources = JSON.stringify(built.template).match(/"type":"Microsoft\.[^"]+"/g)?.length ?? 0;
-  console.log(`  compiled: ${Object.keys(built.template.outputs ?? {}).length} outputs, ${resources} resource declarations, ${built.diagnostics.length} diagnostics`);
+  console.log(
+    `  compiled: ${Object.keys((built.template.outputs ?? {}) as object).length} outputs, ${resources} resource declarations, ${built.diagnostics.length} diagnostics`,
+  );
 
   console.log(`$ bicep lint ${mainBicep} --diagnostics-format sarif`);
   const linted = lintMain(cli.path);
@@ -244,7 +285,9 @@ function main(argv: string[]): number {
   const all = [...built.diagnostics, ...linted];
   for (const d of all) console.error(`  ${d.level} ${d.code} at ${d.location}: ${d.message}`);
   if (all.length) {
-    console.error(`infra:check FAILED: ${all.length} diagnostics (every warning counts; suppress one only with #disable-next-line and its reason).`);
+    console.error(
+      `infra:check FAILED: ${all.length} diagnostics (every warning counts; suppress one only with #disable-next-line and its reason).`,
+    );
     return 1;
   }
   console.log('infra:check passed: bicep build and bicep lint of infra/main.bicep report no errors and no warnings.');

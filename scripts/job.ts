@@ -19,8 +19,10 @@ import { openAsBlob } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
+
 import { Presets, SingleBar } from 'cli-progress';
-import { createJobClient, isAbortError, JobProblemError, type JobHandle, type JobStatusDocument } from '../src/client';
+
+import { createJobClient, isAbortError, type JobHandle, JobProblemError, type JobStatusDocument } from '../src/client';
 
 const usage = `Usage: npm run job -- <type> <file> [options]
 
@@ -218,7 +220,9 @@ async function main(argv: string[]): Promise<number> {
     }
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code ?? cause?.message;
-    process.stderr.write(`Error: ${(err as Error)?.message ?? String(err)}${why ? ` (${why}; is the app running at ${args.baseUrl}?)` : ''}\n`);
+    process.stderr.write(
+      `Error: ${(err as Error)?.message ?? String(err)}${why ? ` (${why}; is the app running at ${args.baseUrl}?)` : ''}\n`,
+    );
     return 1;
   } finally {
     process.off('SIGINT', onSigint);

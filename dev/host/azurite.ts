@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -34,13 +34,15 @@ export interface Azurite {
 
 /** Connection string of the development account at the given ports. */
 export function azuriteConnectionString(blobPort: number, queuePort: number, host = '127.0.0.1'): string {
-  return [
-    'DefaultEndpointsProtocol=http',
-    `AccountName=${devAccount.name}`,
-    `AccountKey=${devAccount.key}`,
-    `BlobEndpoint=http://${host}:${blobPort}/${devAccount.name}`,
-    `QueueEndpoint=http://${host}:${queuePort}/${devAccount.name}`,
-  ].join(';') + ';';
+  return (
+    [
+      'DefaultEndpointsProtocol=http',
+      `AccountName=${devAccount.name}`,
+      `AccountKey=${devAccount.key}`,
+      `BlobEndpoint=http://${host}:${blobPort}/${devAccount.name}`,
+      `QueueEndpoint=http://${host}:${queuePort}/${devAccount.name}`,
+    ].join(';') + ';'
+  );
 }
 
 /**
@@ -57,9 +59,12 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
     '--skipApiVersionCheck',
     '--disableTelemetry',
     '--silent',
-    '--blobPort', String(opts.blobPort ?? 10000),
-    '--queuePort', String(opts.queuePort ?? 10001),
-    '--tablePort', String(opts.tablePort ?? 10002),
+    '--blobPort',
+    String(opts.blobPort ?? 10000),
+    '--queuePort',
+    String(opts.queuePort ?? 10001),
+    '--tablePort',
+    String(opts.tablePort ?? 10002),
   ];
   if (opts.inMemory) args.push('--inMemoryPersistence');
   else {
@@ -88,8 +93,8 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
         resolve({ blob, queue });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => fail(new Error(`Azurite exited (code ${code}):\n${output}`)));
   });
   child.removeAllListeners('exit');

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startAzurite, type Azurite } from './azurite';
+
+import { type Azurite, startAzurite } from './azurite';
 import { startLocalHost } from './host';
 import { applyLocalSettings } from './settings';
 
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
   const devStorage = /^UseDevelopmentStorage=true$/i.test(process.env.AzureWebJobsStorage ?? '');
   if (devStorage && !values['no-azurite']) {
     azurite = await startAzurite({ inMemory: values['in-memory'], location: resolve(appDir, '.azurite') });
-    console.log(`Azurite: blob http://127.0.0.1:${azurite.blobPort}, queue http://127.0.0.1:${azurite.queuePort}${values['in-memory'] ? ' (in memory)' : ' (data in .azurite/)'}`);
+    console.log(
+      `Azurite: blob http://127.0.0.1:${azurite.blobPort}, queue http://127.0.0.1:${azurite.queuePort}${values['in-memory'] ? ' (in memory)' : ' (data in .azurite/)'}`,
+    );
   }
   const lease = Number(process.env.LOCAL_HOST_QUEUE_LEASE_SECONDS);
   let host;
@@ -46,7 +49,8 @@ async function main(): Promise<void> {
   }
   console.log('Functions:');
   for (const r of host.http.routes) console.log(`  ${r.name}: [${r.methods.join(',')}] http://localhost:${host.port}${r.route}`);
-  for (const f of host.functions.filter((fn) => !host.http.routes.some((r) => r.name === fn.name))) console.log(`  ${f.name}: ${f.trigger}`);
+  for (const f of host.functions.filter((fn) => !host.http.routes.some((r) => r.name === fn.name)))
+    console.log(`  ${f.name}: ${f.trigger}`);
   console.log(`Local host listening on http://127.0.0.1:${host.port}`);
 
   let stopping = false;

@@ -1,5 +1,5 @@
-import Module from 'node:module';
 import { randomUUID } from 'node:crypto';
+import Module from 'node:module';
 
 /**
  * The local host's implementation of `@azure/functions-core`, the module the Azure Functions Node.js
@@ -148,7 +148,12 @@ export class CoreApi {
     const entry = Object.entries(metadata.bindings).find(([, b]) => /trigger$/i.test(b.type ?? ''));
     if (!entry) throw new Error(`Function "${metadata.name}" has no trigger binding.`);
     const [triggerName, trigger] = entry;
-    this.registrations.set(metadata.name, { metadata: { ...metadata, functionId: metadata.functionId ?? metadata.name }, handler, triggerName, trigger });
+    this.registrations.set(metadata.name, {
+      metadata: { ...metadata, functionId: metadata.functionId ?? metadata.name },
+      handler,
+      triggerName,
+      trigger,
+    });
     return new Disposable(() => this.registrations.delete(metadata.name));
   }
 
@@ -208,6 +213,8 @@ export class CoreApi {
     coreCtx.state = 'postInvocationHooks';
     const post = { hookData, appHookData: this.appHookData, invocationContext: context, inputs: pre.inputs, result, error };
     await this.runHooks('postInvocation', post);
+    // The handler's own error, rethrown unchanged (the Node worker does the same), whatever its type.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the app threw
     if (post.error) throw post.error;
     return invocation.getResponse(context, post.result);
   }
@@ -227,6 +234,7 @@ type ModuleWithLoad = typeof Module & { _load(request: string, parent: unknown, 
  */
 export function installCoreModule(api: CoreApi): void {
   const m = Module as ModuleWithLoad;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with `.call(this, …)`, its own receiver
   const original = m._load;
   const coreModule = api.module();
   m._load = function load(request: string, parent: unknown, isMain: boolean) {

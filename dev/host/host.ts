@@ -1,11 +1,12 @@
 import { QueueServiceClient } from '@azure/storage-queue';
-import { readHostJson } from './hostJson';
-import { startHttpHost, type HttpHost } from './httpHost';
-import { loadApp } from './loadApp';
-import { startQueueListener, type QueueListener } from './queueListener';
-import { startTimerListener, type TimerListener } from './timerListener';
-import { resolveBindingExpression, type LocalHostSettings } from './settings';
+
 import type { RpcLogLevel } from './coreApi';
+import { readHostJson } from './hostJson';
+import { type HttpHost, startHttpHost } from './httpHost';
+import { loadApp } from './loadApp';
+import { type QueueListener, startQueueListener } from './queueListener';
+import { type LocalHostSettings, resolveBindingExpression } from './settings';
+import { startTimerListener, type TimerListener } from './timerListener';
 
 /** Options for {@link startLocalHost}. */
 export interface LocalHostOptions {
@@ -55,15 +56,22 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     const type = reg.trigger.type?.toLowerCase();
     if (type === 'httptrigger') continue;
     if (type === 'timertrigger') {
-      listeners.push(startTimerListener(app.core, reg, resolveBindingExpression(String(reg.trigger.schedule)), (m) => log(`${new Date().toISOString()} WARN [${reg.metadata.name}] ${m}`)));
+      listeners.push(
+        startTimerListener(app.core, reg, resolveBindingExpression(String(reg.trigger.schedule)), (m) =>
+          log(`${new Date().toISOString()} WARN [${reg.metadata.name}] ${m}`),
+        ),
+      );
       continue;
     }
-    if (type !== 'queuetrigger') throw new Error(`Trigger type '${reg.trigger.type}' of '${reg.metadata.name}' is not supported by the local host.`);
-    const connectionName = String(reg.trigger.connection ?? 'AzureWebJobsStorage');
+    if (type !== 'queuetrigger')
+      throw new Error(`Trigger type '${reg.trigger.type}' of '${reg.metadata.name}' is not supported by the local host.`);
+    const connectionName = typeof reg.trigger.connection === 'string' ? reg.trigger.connection : 'AzureWebJobsStorage';
     const connection = process.env[connectionName];
     if (!connection) throw new Error(`Setting '${connectionName}' (connection of '${reg.metadata.name}') is not set.`);
     // Quick retries, like the app's own clients, so a storage outage does not stall the listener.
-    const service = QueueServiceClient.fromConnectionString(connection, { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 } });
+    const service = QueueServiceClient.fromConnectionString(connection, {
+      retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2000, tryTimeoutInMs: 30_000 },
+    });
     const queueName = resolveBindingExpression(String(reg.trigger.queueName));
     const queue = service.getQueueClient(queueName);
     await queue.createIfNotExists();

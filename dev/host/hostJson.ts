@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Queue trigger options of host.json `extensions.queues`, with the Storage Queues extension's
@@ -45,7 +45,10 @@ export function parseTimeSpan(value: string): number {
     [/^(\d+)$/, (m) => [m[1]]],
     [/^(?:(\d+)\.)?(\d+):(\d+)$/, (m) => [m[1], m[2], m[3]]],
     // .NET reads `a:b:c` with hours a > 23 (no days, no fraction) as days:hours:minutes: "24:00:00" is 24 days.
-    [/^(?:(\d+)\.)?(\d+):(\d+):(\d+)(?:\.(\d{1,7}))?$/, (m) => (m[1] === undefined && m[5] === undefined && Number(m[2]) > 23 ? [m[2], m[3], m[4]] : [m[1], m[2], m[3], m[4], m[5]])],
+    [
+      /^(?:(\d+)\.)?(\d+):(\d+):(\d+)(?:\.(\d{1,7}))?$/,
+      (m) => (m[1] === undefined && m[5] === undefined && Number(m[2]) > 23 ? [m[2], m[3], m[4]] : [m[1], m[2], m[3], m[4], m[5]]),
+    ],
     [/^(\d+):(\d+):(\d+):(\d+)(?:\.(\d{1,7}))?$/, (m) => [m[1], m[2], m[3], m[4], m[5]]],
   ];
   for (const [re, parts] of forms) {
@@ -73,7 +76,8 @@ function intSetting(q: Record<string, unknown>, name: string, fallback: number, 
   if (raw === undefined || raw === null) return fallback;
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(n)) throw new Error(`Invalid extensions.queues.${name} ${JSON.stringify(raw)} (expected an integer)`);
-  if (n < min || n > max) throw new Error(`extensions.queues.${name} ${n} is out of range (${min}..${max === Number.MAX_SAFE_INTEGER ? '' : max})`);
+  if (n < min || n > max)
+    throw new Error(`extensions.queues.${name} ${n} is out of range (${min}..${max === Number.MAX_SAFE_INTEGER ? '' : max})`);
   return n;
 }
 
@@ -81,7 +85,7 @@ function intSetting(q: Record<string, unknown>, name: string, fallback: number, 
 function timeSetting(q: Record<string, unknown>, name: string, fallbackMs: number): number {
   const raw = q[name];
   if (raw === undefined || raw === null) return fallbackMs;
-  return parseTimeSpan(String(raw));
+  return parseTimeSpan(typeof raw === 'string' ? raw : JSON.stringify(raw));
 }
 
 /**
@@ -100,10 +104,12 @@ export function readHostJson(appDir: string, env: NodeJS.ProcessEnv = process.en
   };
   const q = json.extensions?.queues ?? {};
   const batchSize = intSetting(q, 'batchSize', 16, 1, 32);
-  const encoding = String(q.messageEncoding ?? 'base64').trim().toLowerCase();
+  const rawEncoding = q.messageEncoding ?? 'base64';
+  const encoding = (typeof rawEncoding === 'string' ? rawEncoding : JSON.stringify(rawEncoding)).trim().toLowerCase();
   if (encoding !== 'base64' && encoding !== 'none') throw new Error(`Invalid messageEncoding '${encoding}'`);
   const maxPollingIntervalMs = timeSetting(q, 'maxPollingInterval', 60_000);
-  if (maxPollingIntervalMs < 100) throw new Error(`extensions.queues.maxPollingInterval must not be less than 00:00:00.100 (got '${String(q.maxPollingInterval)}')`);
+  if (maxPollingIntervalMs < 100)
+    throw new Error(`extensions.queues.maxPollingInterval must not be less than 00:00:00.100 (got '${String(q.maxPollingInterval)}')`);
   return {
     routePrefix: (json.extensions?.http?.routePrefix ?? 'api').replace(/^\/+|\/+$/g, ''),
     queues: {

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import type { CoreApi, Registration, RpcHttpData, RpcTypedData } from './coreApi';
-import { compareRoutes, compileRoute, matchRoute, type CompiledRoute } from './routes';
+import { compareRoutes, type CompiledRoute, compileRoute, matchRoute } from './routes';
 import type { LocalHostSettings } from './settings';
 
 interface HttpFunction {
@@ -46,7 +47,9 @@ function flatHeaders(req: http.IncomingMessage): Record<string, string> {
 function applyCors(req: http.IncomingMessage, res: http.ServerResponse, cors: HttpHostOptions['cors']): boolean {
   const origin = req.headers.origin;
   if (!origin || !cors.CORS) return false;
-  const allowed = cors.CORS.split(',').map((s) => s.trim()).filter(Boolean);
+  const allowed = cors.CORS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const any = allowed.includes('*');
   if (!any && !allowed.includes(origin)) return false;
   res.setHeader('Access-Control-Allow-Origin', any && !cors.CORSCredentials ? '*' : origin);
@@ -75,7 +78,7 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
   const functions: HttpFunction[] = [];
   for (const reg of opts.core.registrations.values()) {
     if (reg.trigger.type?.toLowerCase() !== 'httptrigger') continue;
-    const template = String(reg.trigger.route ?? reg.metadata.name);
+    const template = typeof reg.trigger.route === 'string' ? reg.trigger.route : reg.metadata.name;
     const methods = ((reg.trigger.methods as string[] | undefined) ?? ['GET', 'POST']).map((m) => m.toUpperCase());
     functions.push({ reg, route: compileRoute(template), methods: new Set(methods) });
   }
@@ -134,7 +137,13 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     return md;
   }
 
-  async function invokeStreaming(fn: HttpFunction, params: Record<string, string>, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+  async function invokeStreaming(
+    fn: HttpFunction,
+    params: Record<string, string>,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ) {
     const invocationId = crypto.randomUUID();
     const core = opts.core;
     // Forward to the library's HTTP proxy as the Functions host does: same path and query (never the
@@ -172,10 +181,21 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     req.on('aborted', () => proxyReq.destroy());
     const fail = (err: unknown) => {
       proxyReq.destroy();
-      core.logSink('error', 'system', `Executed '${fn.reg.metadata.name}' (Failed): ${(err as Error)?.stack ?? String(err)}`, fn.reg.metadata.name);
+      core.logSink(
+        'error',
+        'system',
+        `Executed '${fn.reg.metadata.name}' (Failed): ${(err as Error)?.stack ?? String(err)}`,
+        fn.reg.metadata.name,
+      );
       if (!res.headersSent) res.writeHead(500).end();
     };
-    const invoked = core.invokeWithId(fn.reg, invocationId, [{ name: fn.reg.triggerName, data: {} }], metadataFor(req, params, url), traceParentOf(req));
+    const invoked = core.invokeWithId(
+      fn.reg,
+      invocationId,
+      [{ name: fn.reg.triggerName, data: {} }],
+      metadataFor(req, params, url),
+      traceParentOf(req),
+    );
     let proxyRes: http.IncomingMessage;
     try {
       // A proxy connection error must not leave the invocation (waiting for its request) hanging.
@@ -198,7 +218,13 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     }
   }
 
-  async function invokeBuffered(fn: HttpFunction, params: Record<string, string>, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+  async function invokeBuffered(
+    fn: HttpFunction,
+    params: Record<string, string>,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+  ) {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
@@ -212,9 +238,20 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     };
     let response;
     try {
-      response = await opts.core.invokeWithId(fn.reg, crypto.randomUUID(), [{ name: fn.reg.triggerName, data: { http: httpData } }], metadataFor(req, params, url), traceParentOf(req));
+      response = await opts.core.invokeWithId(
+        fn.reg,
+        crypto.randomUUID(),
+        [{ name: fn.reg.triggerName, data: { http: httpData } }],
+        metadataFor(req, params, url),
+        traceParentOf(req),
+      );
     } catch (err) {
-      opts.core.logSink('error', 'system', `Executed '${fn.reg.metadata.name}' (Failed): ${(err as Error)?.stack ?? String(err)}`, fn.reg.metadata.name);
+      opts.core.logSink(
+        'error',
+        'system',
+        `Executed '${fn.reg.metadata.name}' (Failed): ${(err as Error)?.stack ?? String(err)}`,
+        fn.reg.metadata.name,
+      );
       res.writeHead(500).end();
       return;
     }
@@ -249,11 +286,25 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and are never forwarded. */
-const hopByHop = ['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'expect'];
+const hopByHop = [
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'expect',
+];
 
 /** Request headers minus hop-by-hop ones and those the `Connection` header names. */
 function endToEndHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
-  const named = String(headers.connection ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const named = String(headers.connection ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   const out: http.OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(headers)) if (v !== undefined && !hopByHop.includes(k) && !named.includes(k)) out[k] = v;
   return out;

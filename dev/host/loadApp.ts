@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+
 import globby from 'globby';
+
 import { CoreApi, installCoreModule, type LogSink } from './coreApi';
 
 /** The loaded app: its registrations and the programming model's capabilities. */
@@ -24,6 +26,7 @@ export async function loadApp(appDir: string, logSink: LogSink): Promise<LoadedA
   if (!pkg.main) throw new Error('package.json has no "main" entry point.');
   const files = (await globby(pkg.main, { cwd: appDir })).map((f) => resolve(appDir, f));
   if (files.length === 0) throw new Error(`No file matches the "main" glob '${pkg.main}'. Did you run the build?`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app is loaded by require(), as the Node worker loads it
   for (const file of files) require(file);
   core.locked = true;
   await core.runHooks('appStart', { hookData: {}, appHookData: core.appHookData, functionAppDirectory: appDir });

@@ -1,4 +1,7 @@
+import { inspect } from 'node:util';
+
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
+
 import type { CoreApi, Registration, RpcTypedData } from './coreApi';
 import type { QueueOptions } from './hostJson';
 
@@ -117,7 +120,12 @@ export function startQueueListener(opts: QueueListenerOptions): QueueListener {
     };
     let failed: unknown;
     try {
-      await opts.core.invokeWithId(opts.reg, crypto.randomUUID(), [{ name: opts.reg.triggerName, data: { string: text } }], triggerMetadata);
+      await opts.core.invokeWithId(
+        opts.reg,
+        crypto.randomUUID(),
+        [{ name: opts.reg.triggerName, data: { string: text } }],
+        triggerMetadata,
+      );
     } catch (err) {
       failed = err ?? new Error('Function failed');
     } finally {
@@ -127,7 +135,9 @@ export function startQueueListener(opts: QueueListenerOptions): QueueListener {
       await queue.deleteMessage(msg.messageId, popReceipt);
       return;
     }
-    log(`Executed '${name}' (Failed, delivery ${msg.dequeueCount}/${o.maxDequeueCount}): ${(failed as Error)?.message ?? String(failed)}`);
+    log(
+      `Executed '${name}' (Failed, delivery ${msg.dequeueCount}/${o.maxDequeueCount}): ${failed instanceof Error ? failed.message : inspect(failed)}`,
+    );
     if (msg.dequeueCount >= o.maxDequeueCount) return poison(msg, popReceipt, `failed ${msg.dequeueCount} times`);
     await queue.updateMessage(msg.messageId, popReceipt, undefined, Math.floor(o.visibilityTimeoutMs / 1000));
   }

@@ -33,7 +33,10 @@ export interface CompiledRoute {
  * @throws on unsupported syntax or an unknown constraint
  */
 export function compileRoute(template: string): CompiledRoute {
-  const parts = template.replace(/^\/+|\/+$/g, '').split('/').filter((p) => p !== '');
+  const parts = template
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter((p) => p !== '');
   const segments: Segment[] = parts.map((part) => {
     const m = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(?::([a-z]+))?(\?)?\}$/.exec(part);
     if (!m) {
@@ -65,7 +68,10 @@ export function compareRoutes(a: CompiledRoute, b: CompiledRoute): number {
  * @returns the decoded route parameters, or undefined when it does not match
  */
 export function matchRoute(route: CompiledRoute, path: string): Record<string, string> | undefined {
-  const parts = path.replace(/^\/+|\/+$/g, '').split('/').filter((p) => p !== '');
+  const parts = path
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter((p) => p !== '');
   const params: Record<string, string> = {};
   let i = 0;
   for (const seg of route.segments) {

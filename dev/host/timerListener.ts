@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+
 import type { CoreApi, Registration } from './coreApi';
 
 /** A running timer schedule. */
@@ -15,7 +16,8 @@ export interface TimerListener {
  * @throws when the schedule is not a valid six-field expression
  */
 export function startTimerListener(core: CoreApi, reg: Registration, schedule: string, log: (m: string) => void): TimerListener {
-  if (schedule.trim().split(/\s+/).length !== 6) throw new Error(`Timer schedule '${schedule}' of '${reg.metadata.name}' must have six fields (seconds first).`);
+  if (schedule.trim().split(/\s+/).length !== 6)
+    throw new Error(`Timer schedule '${schedule}' of '${reg.metadata.name}' must have six fields (seconds first).`);
   const cron = CronExpressionParser.parse(schedule, { tz: 'UTC' });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;

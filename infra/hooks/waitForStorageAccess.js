@@ -61,7 +61,11 @@ async function waitForAccess(probe, options) {
     try {
       await Promise.race([
         probe(controller.signal),
-        new Promise((_, reject) => controller.signal.addEventListener('abort', () => reject(Object.assign(new Error(`probe timed out after ${probeTimeoutMs} ms`), { name: 'AbortError' })))),
+        new Promise((_, reject) =>
+          controller.signal.addEventListener('abort', () =>
+            reject(Object.assign(new Error(`probe timed out after ${probeTimeoutMs} ms`), { name: 'AbortError' })),
+          ),
+        ),
       ]);
       return attempt;
     } catch (error) {
@@ -71,7 +75,9 @@ async function waitForAccess(probe, options) {
       if (left <= 0) {
         throw new Error(`storage access not effective after ${attempt} attempts (${options.deadlineMs / 1000} s); last error: ${message}`);
       }
-      log(`attempt ${attempt}: not yet (${error.statusCode ?? error.name ?? 'error'}: ${message}); next in ${Math.min(intervalMs, left) / 1000} s`);
+      log(
+        `attempt ${attempt}: not yet (${error.statusCode ?? error.name ?? 'error'}: ${message}); next in ${Math.min(intervalMs, left) / 1000} s`,
+      );
       await sleep(Math.min(intervalMs, left));
     } finally {
       clearTimeout(timer);
@@ -87,14 +93,18 @@ async function main() {
     return 0;
   }
   if (!endpoint || !container) {
-    console.log('waitForStorageAccess: AZURE_STORAGE_BLOB_ENDPOINT / AZURE_STORAGE_DEPLOYMENT_CONTAINER not set (provision first); not waiting.');
+    console.log(
+      'waitForStorageAccess: AZURE_STORAGE_BLOB_ENDPOINT / AZURE_STORAGE_DEPLOYMENT_CONTAINER not set (provision first); not waiting.',
+    );
     return 0;
   }
   const seconds = Number(process.env.AZURE_STORAGE_ACCESS_TIMEOUT_SECONDS ?? DEFAULT_TIMEOUT_SECONDS);
   if (!Number.isFinite(seconds) || seconds < 0) throw new Error('AZURE_STORAGE_ACCESS_TIMEOUT_SECONDS must be a number of seconds');
   const { AzureDeveloperCliCredential } = require('@azure/identity');
   const { ContainerClient } = require('@azure/storage-blob');
-  const client = new ContainerClient(`${endpoint.replace(/\/?$/, '/')}${container}`, new AzureDeveloperCliCredential(), { retryOptions: { maxTries: 1 } });
+  const client = new ContainerClient(`${endpoint.replace(/\/?$/, '/')}${container}`, new AzureDeveloperCliCredential(), {
+    retryOptions: { maxTries: 1 },
+  });
   const started = Date.now();
   console.log(`waitForStorageAccess: probing ${client.url} (up to ${seconds} s)`);
   const attempts = await waitForAccess((abortSignal) => client.listBlobsFlat({ abortSignal }).byPage({ maxPageSize: 1 }).next(), {
@@ -111,7 +121,9 @@ if (require.main === module) {
   main().then(
     (code) => (process.exitCode = code),
     (error) => {
-      console.error(`waitForStorageAccess: ${error instanceof Error ? error.message : String(error)}\nRun \`azd deploy\` again once the role assignments are effective.`);
+      console.error(
+        `waitForStorageAccess: ${error instanceof Error ? error.message : String(error)}\nRun \`azd deploy\` again once the role assignments are effective.`,
+      );
       process.exitCode = 1;
     },
   );

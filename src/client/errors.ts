@@ -8,7 +8,7 @@
  * and as a Failed or Canceled job carries them in its status document (`error`). The server's own
  * type: a type-only import, so nothing server-side is bundled into browser code.
  */
-import type { ProblemDetails } from '../core/problem';
+import type { ProblemDetails } from '../contract/problem';
 export type { ProblemDetails };
 
 /** Where a {@link JobProblemError} comes from. */

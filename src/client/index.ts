@@ -2,10 +2,10 @@
  * The typed client of the job API, for browsers and Node.js 20+ (web platform APIs only). See
  * {@link createJobClient}.
  */
+export { abortError, isAbortError, JobCanceledError, type JobProblemContext, JobProblemError, type ProblemDetails } from './errors';
 export {
-  createJobClient,
-  terminalJobStatuses,
   type AcceptedJobDocument,
+  createJobClient,
   type JobBody,
   type JobClient,
   type JobClientOptions,
@@ -17,8 +17,8 @@ export {
   type RequestOptions,
   type ResultFormat,
   type SubmitOptions,
+  terminalJobStatuses,
   type WaitOptions,
 } from './jobClient';
-export { abortError, isAbortError, JobCanceledError, JobProblemError, type JobProblemContext, type ProblemDetails } from './errors';
-export { backoffDelayMs, parseHttpDate, parseRetryAfter, sleep, type BackoffOptions } from './retry';
+export { backoffDelayMs, type BackoffOptions, parseHttpDate, parseRetryAfter, sleep } from './retry';
 export { isTraceId, newSpanId, newTraceId, traceparent, traceparentPattern } from './traceContext';

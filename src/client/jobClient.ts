@@ -10,10 +10,10 @@
  * const report = await job.wait({ onProgress: (s) => console.log(s.status, s.percentComplete) });
  * ```
  */
+import { statusTitles } from '../contract/problem';
 import { abortError, isAbortError, JobCanceledError, JobProblemError, type ProblemDetails } from './errors';
-import { backoffDelayMs, parseRetryAfter, sleep, type BackoffOptions } from './retry';
+import { backoffDelayMs, type BackoffOptions, parseRetryAfter, sleep } from './retry';
 import { isTraceId, newTraceId, traceparent } from './traceContext';
-import { statusTitles } from '../core/problem';
 
 /** Lifecycle of a job. Terminal: `Succeeded`, `Failed`, `Canceled`. */
 export type JobStatus = 'NotStarted' | 'Running' | 'Succeeded' | 'Failed' | 'Canceled';
@@ -263,7 +263,8 @@ function isReadableStream(body: unknown): body is ReadableStream<Uint8Array> {
 /** Encodes a {@link JobBody}: the fetch body and its default content type. */
 function encodeBody(body: JobBody): { body: unknown; contentType: string; stream: boolean } {
   if (typeof body === 'string') return { body, contentType: 'text/plain;charset=UTF-8', stream: false };
-  if (typeof Blob !== 'undefined' && body instanceof Blob) return { body, contentType: body.type || 'application/octet-stream', stream: false };
+  if (typeof Blob !== 'undefined' && body instanceof Blob)
+    return { body, contentType: body.type || 'application/octet-stream', stream: false };
   if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return { body, contentType: 'application/octet-stream', stream: false };
   if (isReadableStream(body)) return { body, contentType: 'application/octet-stream', stream: true };
   if (body instanceof URLSearchParams) return { body, contentType: 'application/x-www-form-urlencoded;charset=UTF-8', stream: false };
@@ -285,7 +286,6 @@ function isProblemLike(value: unknown): value is Partial<ProblemDetails> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-
 /** Internal state shared by a client and its handles. */
 interface ClientCore {
   fetch: typeof fetch;
@@ -299,7 +299,13 @@ interface ClientCore {
 }
 
 /** Sends one request with the client's headers and a fresh `traceparent` of `traceId`. */
-function send(core: ClientCore, url: string | URL, traceId: string, init: RequestInit & { duplex?: 'half' } = {}, extraHeaders: Record<string, string> = {}): Promise<Response> {
+function send(
+  core: ClientCore,
+  url: string | URL,
+  traceId: string,
+  init: RequestInit & { duplex?: 'half' } = {},
+  extraHeaders: Record<string, string> = {},
+): Promise<Response> {
   const headers = { accept: acceptJson, ...lower(core.headers), ...lower(extraHeaders), traceparent: traceparent(traceId) };
   return core.fetch(url, { ...init, headers });
 }
@@ -321,7 +327,7 @@ async function problemFrom(res: Response, context: { jobId?: string; traceId: st
   }
   const title = statusTitles[res.status] ?? (res.statusText || 'Error');
   const problem: ProblemDetails = isProblemLike(body)
-    ? ({ type: 'about:blank', title, status: res.status, ...body } as ProblemDetails)
+    ? { type: 'about:blank', title, status: res.status, ...body }
     : { type: 'about:blank', title, status: res.status, detail: `${context.what} answered ${res.status} ${title}.` };
   if (typeof problem.status !== 'number') problem.status = res.status;
   const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now(), res.headers.get('date'));
@@ -334,7 +340,14 @@ async function problemFrom(res: Response, context: { jobId?: string; traceId: st
 }
 
 async function readResult(res: Response, as: ResultFormat): Promise<unknown> {
-  const format = as === 'auto' ? (isJsonMediaType(res.headers.get('content-type')) ? 'json' : /^text\//i.test(res.headers.get('content-type') ?? '') ? 'text' : 'blob') : as;
+  const format =
+    as === 'auto'
+      ? isJsonMediaType(res.headers.get('content-type'))
+        ? 'json'
+        : /^text\//i.test(res.headers.get('content-type') ?? '')
+          ? 'text'
+          : 'blob'
+      : as;
   switch (format) {
     case 'json':
       return res.json();
@@ -398,19 +411,28 @@ class Handle implements JobHandle {
   }
 
   async status(options: RequestOptions = {}): Promise<JobStatusDocument> {
-    const res = await send(this.core, this.monitorUrl, this.traceId, { method: 'GET', ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await send(this.core, this.monitorUrl, this.traceId, {
+      method: 'GET',
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     if (res.status !== 200) throw await this.problem(res, `GET ${this.monitorUrl}`);
     return this.readStatus(res, `GET ${this.monitorUrl}`);
   }
 
   async cancel(options: RequestOptions = {}): Promise<JobStatusDocument> {
-    const res = await send(this.core, this.cancelUrl, this.traceId, { method: 'POST', ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await send(this.core, this.cancelUrl, this.traceId, {
+      method: 'POST',
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     if (!res.ok) throw await this.problem(res, `POST ${this.cancelUrl}`);
     return this.readStatus(res, `POST ${this.cancelUrl}`);
   }
 
   async purge(options: RequestOptions = {}): Promise<void> {
-    const res = await send(this.core, this.purgeUrl, this.traceId, { method: 'DELETE', ...(options.signal ? { signal: options.signal } : {}) });
+    const res = await send(this.core, this.purgeUrl, this.traceId, {
+      method: 'DELETE',
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     if (!res.ok) throw await this.problem(res, `DELETE ${this.purgeUrl}`);
     await res.body?.cancel();
     this.lastStatus = undefined;
@@ -466,9 +488,15 @@ class Handle implements JobHandle {
       const context = { jobId: this.id, traceId: this.traceId, httpStatus: res.status };
       if (status === 'succeeded') return this.fetchResult(doc, options);
       if (status === 'canceled') {
-        throw new JobCanceledError(doc.error ?? { type: 'about:blank', title: 'Conflict', status: 409, detail: 'The job was canceled.' }, context);
+        throw new JobCanceledError(
+          doc.error ?? { type: 'about:blank', title: 'Conflict', status: 409, detail: 'The job was canceled.' },
+          context,
+        );
       }
-      throw new JobProblemError(doc.error ?? { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: `The job ended ${doc.status}.` }, context);
+      throw new JobProblemError(
+        doc.error ?? { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: `The job ended ${doc.status}.` },
+        context,
+      );
     }
   }
 
@@ -479,7 +507,10 @@ class Handle implements JobHandle {
     if (doc.resourceLocation) {
       try {
         // Only the traceparent: the client's own headers (credentials) are not for storage.
-        const res = await this.core.fetch(doc.resourceLocation, { headers: { traceparent: traceparent(this.traceId) }, ...(signal ? { signal } : {}) });
+        const res = await this.core.fetch(doc.resourceLocation, {
+          headers: { traceparent: traceparent(this.traceId) },
+          ...(signal ? { signal } : {}),
+        });
         if (res.ok) return await readResult(res, as);
         await res.body?.cancel();
       } catch (err) {
@@ -537,11 +568,13 @@ export function createJobClient(options: JobClientOptions): JobClient {
       const url = new URL(`${core.apiBase}/jobs/${type}`);
       for (const [key, value] of Object.entries(submitOptions.options ?? {})) {
         if (value === undefined) continue;
-        if (key === 'onPending' || key === 'onComplete') throw new TypeError(`'${key}' is a status option, not a processor option; the client chooses it.`);
+        if (key === 'onPending' || key === 'onComplete')
+          throw new TypeError(`'${key}' is a status option, not a processor option; the client chooses it.`);
         url.searchParams.set(key, String(value));
       }
       const key = submitOptions.idempotencyKey;
-      if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) throw new TypeError('idempotencyKey must be 1–255 visible ASCII characters.');
+      if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key))
+        throw new TypeError('idempotencyKey must be 1–255 visible ASCII characters.');
       const traceId = checkedTraceId(submitOptions.traceId);
       const encoded = encodeBody(body);
       const headers: Record<string, string> = {
@@ -566,7 +599,12 @@ export function createJobClient(options: JobClientOptions): JobClient {
       }
       if (!accepted) {
         throw new JobProblemError(
-          { type: 'about:blank', title: 'Bad Gateway', status: 502, detail: `POST ${url.href} answered ${res.status} without a job document.` },
+          {
+            type: 'about:blank',
+            title: 'Bad Gateway',
+            status: 502,
+            detail: `POST ${url.href} answered ${res.status} without a job document.`,
+          },
           { traceId, httpStatus: res.status },
         );
       }

@@ -53,7 +53,11 @@ export function parseHttpDate(value: string, now: number = Date.now()): number |
  * @param responseDate the response's `Date` header, if any
  * @returns the delay in ms (≥ 0), or `undefined` when the header is absent or malformed
  */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now(), responseDate?: string | null): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+  responseDate?: string | null,
+): number | undefined {
   if (value === null || value === undefined) return undefined;
   const v = value.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
@@ -100,10 +104,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(abortError(signal?.reason));
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

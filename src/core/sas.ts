@@ -1,8 +1,8 @@
 import {
   BlobSASPermissions,
+  type BlobServiceClient,
   generateBlobSASQueryParameters,
   SASProtocol,
-  type BlobServiceClient,
   type StorageSharedKeyCredential,
   type UserDelegationKey,
 } from '@azure/storage-blob';
@@ -53,9 +53,13 @@ export class AccountKeySasSigner implements ResultUrlSigner {
     private readonly key: StorageSharedKeyCredential,
   ) {}
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- ResultUrlSigner is async (the user delegation signer awaits its key)
   async readUrl(blobName: string, contentType: string, ttlSeconds: number, now = new Date()): Promise<string> {
     const blob = this.blobService.getContainerClient(this.containerName).getBlobClient(blobName);
-    const sas = generateBlobSASQueryParameters(sasParams(this.containerName, blobName, contentType, ttlSeconds, now, isHttps(blob.url)), this.key);
+    const sas = generateBlobSASQueryParameters(
+      sasParams(this.containerName, blobName, contentType, ttlSeconds, now, isHttps(blob.url)),
+      this.key,
+    );
     return `${blob.url}?${sas.toString()}`;
   }
 }

@@ -21,7 +21,9 @@ export function canonicalJson(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v) ?? 'null').join(',')}]`;
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = Object.entries(value)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
@@ -52,7 +54,8 @@ export function differences(webjobs: unknown, local: unknown, prefix: string, de
  */
 export function knownDeviations(file = join(__dirname, '..', '..', 'dev', 'host', 'deviations.json')): KnownDeviation[] {
   const list = (JSON.parse(readFileSync(file, 'utf8')) as { deviations: KnownDeviation[] }).deviations;
-  for (const d of list) if (!d.path || !d.reason) throw new Error(`${file}: every deviation needs a path and a reason: ${JSON.stringify(d)}`);
+  for (const d of list)
+    if (!d.path || !d.reason) throw new Error(`${file}: every deviation needs a path and a reason: ${JSON.stringify(d)}`);
   return list;
 }
 

@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAzurite, type Azurite } from '../../dev/host/azurite';
-import { dotnetAvailable, ensureFixtureBuilt, localOptions, playGroup, webJobsOptions, type Observation } from './runner';
-import { differences, isKnown, knownDeviations, type Difference } from './compare';
+
+import { type Azurite, startAzurite } from '../../dev/host/azurite';
+import { type Difference, differences, isKnown, knownDeviations } from './compare';
+import { dotnetAvailable, ensureFixtureBuilt, localOptions, type Observation, playGroup, webJobsOptions } from './runner';
 import { groups, optionCases } from './scenarios';
 
 /**
@@ -18,7 +19,6 @@ import { groups, optionCases } from './scenarios';
 const ci = process.env.CI === 'true';
 const hasDotnet = dotnetAvailable();
 if (!hasDotnet && !ci) {
-  // eslint-disable-next-line no-console
   console.warn('Queue conformance test did NOT run: `dotnet` was not found (install the .NET SDK to run it; CI requires it).');
 }
 const suite = hasDotnet || ci ? describe : describe.skip;
@@ -47,7 +47,10 @@ suite('queue trigger: local host against the WebJobs Storage Queues extension', 
       observed.set(g.name, { webjobs: webjobs!.value, local: local!.value });
     });
     // For post-mortems: both observations of every group.
-    writeFileSync(join(__dirname, '..', 'artifacts', 'conformance', 'observations.json'), JSON.stringify(Object.fromEntries(observed), null, 2));
+    writeFileSync(
+      join(__dirname, '..', 'artifacts', 'conformance', 'observations.json'),
+      JSON.stringify(Object.fromEntries(observed), null, 2),
+    );
   }, 280_000);
 
   afterAll(async () => {
@@ -80,14 +83,23 @@ suite('queue trigger: local host against the WebJobs Storage Queues extension', 
       expect(counts('slower-than-visibility-timeout')).toEqual(['1:succeeded']);
       expect(delivery.scenarios['plain-text']!.deliveries[0]!.body).toBe('plain text, not JSON');
       for (const s of Object.values(delivery.scenarios)) {
-        for (const d of s.deliveries) expect(d).toMatchObject({ idIsSent: true, insertionTimeIsSent: true, expirationTimeIsSent: true, leaseMinutes: 10, popReceiptIsNew: true });
+        for (const d of s.deliveries)
+          expect(d).toMatchObject({
+            idIsSent: true,
+            insertionTimeIsSent: true,
+            expirationTimeIsSent: true,
+            leaseMinutes: 10,
+            popReceiptIsNew: true,
+          });
       }
       expect(delivery.leftInQueue).toBe(0);
       expect(delivery.unmatchedPoison).toEqual([]);
 
       const none = observed.get('encoding-none')![host];
       expect(none.scenarios['raw-text']!.deliveries.map((d) => d.body)).toEqual(['this is not base64!']);
-      expect(none.scenarios['raw-base64']!.deliveries.map((d) => d.body)).toEqual([Buffer.from('{"tag":"still-encoded"}').toString('base64')]);
+      expect(none.scenarios['raw-base64']!.deliveries.map((d) => d.body)).toEqual([
+        Buffer.from('{"tag":"still-encoded"}').toString('base64'),
+      ]);
       expect(none.scenarios['raw-json-poison']!.deliveries.map((d) => d.dequeueCount)).toEqual([1, 2]);
       expect(none.scenarios['raw-json-poison']!.poison).toEqual([{ textIsSent: true, text: '{"tag":"raw-poison","fail":99}' }]);
 
@@ -96,7 +108,13 @@ suite('queue trigger: local host against the WebJobs Storage Queues extension', 
       expect(Object.values(concurrency.scenarios).map((s) => s.deliveries.length)).toEqual(Array(8).fill(1));
 
       const stop = observed.get('graceful-stop')![host];
-      expect(stop.stop).toMatchObject({ functionFinished: true, outcome: 'succeeded', exitedAfterFunctionEnded: true, exitCode: 0, messageDeleted: true });
+      expect(stop.stop).toMatchObject({
+        functionFinished: true,
+        outcome: 'succeeded',
+        exitedAfterFunctionEnded: true,
+        exitCode: 0,
+        messageDeleted: true,
+      });
     }
   });
 

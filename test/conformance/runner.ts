@@ -1,9 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+
+import { type QueueClient, QueueServiceClient } from '@azure/storage-queue';
+
 import { parseTimeSpan, readHostJson } from '../../dev/host/hostJson';
 import { uniqueName } from '../support/env';
 import { startTestHost } from '../support/localHost';
@@ -38,10 +40,19 @@ export function dotnetAvailable(): boolean {
  * @throws with the build output when the build fails
  */
 export function ensureFixtureBuilt(): boolean {
-  const sources = readdirSync(fixtureDir).filter((f) => /\.(cs|csproj)$/.test(f)).map((f) => statSync(join(fixtureDir, f)).mtimeMs);
+  const sources = readdirSync(fixtureDir)
+    .filter((f) => /\.(cs|csproj)$/.test(f))
+    .map((f) => statSync(join(fixtureDir, f)).mtimeMs);
   if (existsSync(fixtureDll) && statSync(fixtureDll).mtimeMs > Math.max(...sources)) return false;
-  const r = spawnSync('dotnet', ['build', join(fixtureDir, 'QueueConformance.csproj'), '-c', 'Release', '--nologo', '-v', 'q'], { encoding: 'utf8', timeout: 280_000, env: { ...process.env, ...dotnetEnv } });
-  if (r.status !== 0) throw new Error(`dotnet build of the conformance fixture failed (${r.status ?? r.signal ?? r.error?.message}):\n${r.stdout}\n${r.stderr}`);
+  const r = spawnSync('dotnet', ['build', join(fixtureDir, 'QueueConformance.csproj'), '-c', 'Release', '--nologo', '-v', 'q'], {
+    encoding: 'utf8',
+    timeout: 280_000,
+    env: { ...process.env, ...dotnetEnv },
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `dotnet build of the conformance fixture failed (${r.status ?? r.signal ?? r.error?.message}):\n${r.stdout}\n${r.stderr}`,
+    );
   return true;
 }
 
@@ -62,7 +73,8 @@ interface RecordLine {
 }
 
 /** A value that compares equal across hosts: short texts as they are, long ones by hash and length. */
-const text = (s: string) => (s.length <= 120 ? s : `sha256:${createHash('sha256').update(s).digest('hex').slice(0, 16)} (${s.length} chars)`);
+const text = (s: string) =>
+  s.length <= 120 ? s : `sha256:${createHash('sha256').update(s).digest('hex').slice(0, 16)} (${s.length} chars)`;
 
 /** What one delivery looked like to the function. */
 export interface DeliveryObservation {
@@ -116,7 +128,12 @@ export function groupHostJson(group: ScenarioGroup): Record<string, unknown> {
   return { version: '2.0', extensions: { queues: { ...app.extensions?.queues, ...group.queues } } };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, diagnostics: () => string): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  diagnostics: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -140,7 +157,10 @@ interface StartedHost {
 }
 
 async function startWebJobs(env: Record<string, string>, record: string): Promise<StartedHost> {
-  const child: ChildProcess = spawn('dotnet', [fixtureDll], { env: { ...process.env, ...dotnetEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('dotnet', [fixtureDll], {
+    env: { ...process.env, ...dotnetEnv, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
@@ -148,7 +168,17 @@ async function startWebJobs(env: Record<string, string>, record: string): Promis
   let exitCode: number | null | undefined;
   void exited.then((c) => (exitCode = c));
   try {
-    await waitFor('the WebJobs host to start', () => (readRecords(record).some((r) => r.event === 'ready') ? true : exitCode !== undefined ? Promise.reject(new Error(`WebJobs host exited (${exitCode}):\n${out}`)) : undefined), 60_000, () => out);
+    await waitFor(
+      'the WebJobs host to start',
+      () =>
+        readRecords(record).some((r) => r.event === 'ready')
+          ? true
+          : exitCode !== undefined
+            ? Promise.reject(new Error(`WebJobs host exited (${exitCode}):\n${out}`))
+            : undefined,
+      60_000,
+      () => out,
+    );
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -211,7 +241,7 @@ export async function playGroup(group: ScenarioGroup, kind: HostKind, connection
   writeFileSync(join(dir, 'host.json'), JSON.stringify(hostJson, null, 2));
   const record = join(dir, 'records.jsonl');
   const queues = (hostJson.extensions as { queues: Record<string, unknown> }).queues;
-  const visibilityTimeoutMs = parseTimeSpan(String(queues.visibilityTimeout ?? '00:00:00'));
+  const visibilityTimeoutMs = parseTimeSpan(typeof queues.visibilityTimeout === 'string' ? queues.visibilityTimeout : '00:00:00');
 
   // Send first, so that each host finds the whole group in the queue at its first poll.
   const sent = new Map<string, { name: string; text: string; insertedOn: number; expiresOn: number }>();
@@ -236,15 +266,26 @@ export async function playGroup(group: ScenarioGroup, kind: HostKind, connection
     }
   }
 
-  const env = { AzureWebJobsStorage: connectionString, CONFORMANCE_QUEUE: queueName, CONFORMANCE_RECORD: record, CONFORMANCE_HOST_JSON: join(dir, 'host.json') };
+  const env = {
+    AzureWebJobsStorage: connectionString,
+    CONFORMANCE_QUEUE: queueName,
+    CONFORMANCE_RECORD: record,
+    CONFORMANCE_HOST_JSON: join(dir, 'host.json'),
+  };
   const host = kind === 'webjobs' ? await startWebJobs(env, record) : await startLocal(dir, env);
-  const diagnostics = () => `${kind} host output:\n${host.output().slice(-4000)}\nrecords:\n${readRecords(record).map((r) => JSON.stringify({ ...r, body: r.body && text(r.body) })).join('\n')}`;
-  let exitCode: number | null = null;
-  let stoppedAt = 0;
+  const diagnostics = () =>
+    `${kind} host output:\n${host.output().slice(-4000)}\nrecords:\n${readRecords(record)
+      .map((r) => JSON.stringify({ ...r, body: r.body && text(r.body) }))
+      .join('\n')}`;
   try {
     if (group.stopWhileRunning) {
       const target = [...sent.entries()].find(([, v]) => v.name === group.stopWhileRunning)![0];
-      await waitFor('the function to start', () => (readRecords(record).some((r) => r.event === 'start' && r.id === target) ? true : undefined), timeoutMs, diagnostics);
+      await waitFor(
+        'the function to start',
+        () => (readRecords(record).some((r) => r.event === 'start' && r.id === target) ? true : undefined),
+        timeoutMs,
+        diagnostics,
+      );
     } else {
       await waitFor(
         'every message to settle',
@@ -263,8 +304,8 @@ export async function playGroup(group: ScenarioGroup, kind: HostKind, connection
     await host.stop();
     throw err;
   }
-  stoppedAt = Date.now();
-  exitCode = await host.stop();
+  const stoppedAt = Date.now();
+  const exitCode = await host.stop();
   const exitedAt = Date.now();
 
   const records = readRecords(record).filter((r) => r.event === 'start' || r.event === 'end');
@@ -281,7 +322,8 @@ export async function playGroup(group: ScenarioGroup, kind: HostKind, connection
     }
     const obs = scenarios[msg.name]!;
     const end = records.find((r) => r.event === 'end' && r.id === st.id && r.dequeueCount === st.dequeueCount);
-    const prev = obs.deliveries.length > 0 ? starts.filter((r) => r.id === st.id && (r.dequeueCount ?? 0) < (st.dequeueCount ?? 0)).at(-1) : undefined;
+    const prev =
+      obs.deliveries.length > 0 ? starts.filter((r) => r.id === st.id && (r.dequeueCount ?? 0) < (st.dequeueCount ?? 0)).at(-1) : undefined;
     const prevEnd = prev && records.find((r) => r.event === 'end' && r.id === prev.id && r.dequeueCount === prev.dequeueCount);
     obs.deliveries.push({
       dequeueCount: st.dequeueCount ?? null,
@@ -351,11 +393,20 @@ export function webJobsOptions(sections: Record<string, unknown>[]): OptionsObse
   const record = join(artifacts, 'options-webjobs.jsonl');
   writeFileSync(casesFile, JSON.stringify(sections));
   rmSync(record, { force: true });
-  const env: NodeJS.ProcessEnv = { ...process.env, ...dotnetEnv, CONFORMANCE_OPTIONS_CASES: casesFile, CONFORMANCE_RECORD: record, DOTNET_PROCESSOR_COUNT: String(availableParallelism()) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...dotnetEnv,
+    CONFORMANCE_OPTIONS_CASES: casesFile,
+    CONFORMANCE_RECORD: record,
+    DOTNET_PROCESSOR_COUNT: String(availableParallelism()),
+  };
   delete env.WEBSITE_SKU;
   const r = spawnSync('dotnet', [fixtureDll], { env, encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`The options check of the .NET fixture failed (${r.status ?? r.signal}):\n${r.stdout}\n${r.stderr}`);
-  const lines = readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { refused?: string; options?: Record<string, string | number> });
+  const lines = readFileSync(record, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { refused?: string; options?: Record<string, string | number> });
   return lines.map((l) => (l.options ? { accepted: true, options: roundMs(l.options) } : { accepted: false }));
 }
 
@@ -377,5 +428,7 @@ export function localOptions(sections: Record<string, unknown>[]): OptionsObserv
 
 /** Durations to whole milliseconds: .NET keeps ticks (100 ns), the local host whole ms; the queue service takes whole seconds. */
 function roundMs(o: Record<string, unknown>): Record<string, string | number> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' && k.endsWith('Ms') ? Math.round(v) : (v as string | number)]));
+  return Object.fromEntries(
+    Object.entries(o).map(([k, v]) => [k, typeof v === 'number' && k.endsWith('Ms') ? Math.round(v) : (v as string | number)]),
+  );
 }

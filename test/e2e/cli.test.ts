@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { generatedCsv, vegaCsv } from '../support/datasets';
 import { startTestHost, type TestHost } from '../support/localHost';
-import { referenceCsvReport, type ReferenceCsvReport } from '../support/referenceCsvStats';
+import { type ReferenceCsvReport, referenceCsvReport } from '../support/referenceCsvStats';
 
 /**
  * The `npm run job` CLI (dist/scripts/job.js, built by `npm run build`) as a child process against the
@@ -37,8 +38,8 @@ function runCli(args: string[]): Run {
   const child = spawn(process.execPath, [cli, ...args, '--base-url', host.baseUrl], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
@@ -59,15 +60,25 @@ test('success: prints the report JSON on stdout, progress lines on stderr, exit 
   const report = JSON.parse(stdout) as ReferenceCsvReport;
   const expected = referenceCsvReport(csv.toString('utf8'));
   expect(report.rows).toBe(1461);
-  expect(report.columns.map((c) => [c.name, c.type, c.count, c.missing, c.distinct])).toEqual(expected.columns.map((c) => [c.name, c.type, c.count, c.missing, c.distinct]));
+  expect(report.columns.map((c) => [c.name, c.type, c.count, c.missing, c.distinct])).toEqual(
+    expected.columns.map((c) => [c.name, c.type, c.count, c.missing, c.distinct]),
+  );
   expect(report.columns[2]!.mean).toBeCloseTo(expected.columns[2]!.mean!, 9);
   expect(stderr).toMatch(/^Succeeded 100% \| [-0-9,]+ rows \| ETA 0s$/m);
+  // eslint-disable-next-line no-control-regex -- looks for the ESC of an ANSI escape sequence
   expect(stderr).not.toMatch(/\u001b\[/); // no bar escape codes when stdout is not a TTY
 });
 
 test('--out writes the report to a file and --option passes processor options', async () => {
   const out = join(dir, 'report.json');
-  const { code, stdout, stderr } = await runCli(['csv-report', file('semi.csv', 'x;y\n1;2.5\n3;4.5\n'), '--option', 'delimiter=;', '--out', out]).done;
+  const { code, stdout, stderr } = await runCli([
+    'csv-report',
+    file('semi.csv', 'x;y\n1;2.5\n3;4.5\n'),
+    '--option',
+    'delimiter=;',
+    '--out',
+    out,
+  ]).done;
   expect(code).toBe(0);
   expect(stdout).toBe('');
   expect(stderr).toContain(`saved to ${out}`);
@@ -106,7 +117,8 @@ test('a rejected submit exits 1 with the field-level errors; a missing file exit
 test('Ctrl-C (SIGINT) during a long job cancels it, then exits 130', async () => {
   const run = runCli(['csv-report', file('big.csv', generatedCsv(16 * 1024 * 1024))]);
   const deadline = Date.now() + 20_000;
-  while (!/^Running /m.test(run.stderr()) && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  while (!/^Running /m.test(run.stderr()) && Date.now() < deadline && run.child.exitCode === null)
+    await new Promise((r) => setTimeout(r, 50));
   expect(run.stderr()).toMatch(/^Running /m);
   run.child.kill('SIGINT');
   const { code, stderr } = await run.done;

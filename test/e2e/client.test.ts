@@ -1,21 +1,23 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { BlobServiceClient } from '@azure/storage-blob';
+
 import {
   backoffDelayMs,
   createJobClient,
   JobCanceledError,
   JobProblemError,
+  type JobStatusDocument,
   parseHttpDate,
   parseRetryAfter,
   traceparentPattern,
-  type JobStatusDocument,
 } from '../../src/client';
-import type { StatusDocument } from '../../src/http/jobResponses';
 import { JobStore } from '../../src/core/jobs/jobStore';
+import type { StatusDocument } from '../../src/http/jobResponses';
 import { generatedCsv, vegaCsv } from '../support/datasets';
 import { startTestHost, type TestHost } from '../support/localHost';
-import { referenceCsvReport, type ReferenceCsvReport } from '../support/referenceCsvStats';
+import { type ReferenceCsvReport, referenceCsvReport } from '../support/referenceCsvStats';
 
 /**
  * The typed client (src/client) against the local host (separate process) on Azurite, plus unit-level
@@ -140,7 +142,9 @@ describe('against the local host', () => {
 
   test('invalid options reject with 400 and field-level errors', async () => {
     const client = createJobClient({ baseUrl: host.baseUrl });
-    const err = (await client.submit('csv-report', 'a\n1\n', { contentType: 'text/csv', options: { delimiter: ';;' } }).catch((e: unknown) => e)) as JobProblemError;
+    const err = (await client
+      .submit('csv-report', 'a\n1\n', { contentType: 'text/csv', options: { delimiter: ';;' } })
+      .catch((e: unknown) => e)) as JobProblemError;
     expect(err.status).toBe(400);
     expect(err.errors?.map((e) => e.path)).toContain('query.delimiter');
     await expect(client.submit('csv-report', 'a\n1\n', { options: { onComplete: 'stream' } })).rejects.toBeInstanceOf(TypeError);
@@ -151,10 +155,13 @@ describe('against the local host', () => {
     const target = new URL(host.baseUrl);
     const proxy = http.createServer((req, res) => {
       seen.push({ method: req.method ?? '', path: req.url ?? '', traceparent: req.headers.traceparent as string | undefined });
-      const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      const upstream = http.request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
     });
@@ -183,7 +190,10 @@ describe('against the local host', () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const job = await client.submit('csv-report', 'n\n1\n', { contentType: 'text/csv', traceId });
     expect(job.traceId).toBe(traceId);
-    const record = (await new JobStore(BlobServiceClient.fromConnectionString(host.settings.AzureWebJobsStorage!), host.settings.JOBS_CONTAINER_NAME!).get(job.id))!.job;
+    const record = (await new JobStore(
+      BlobServiceClient.fromConnectionString(host.settings.AzureWebJobsStorage!),
+      host.settings.JOBS_CONTAINER_NAME!,
+    ).get(job.id))!.job;
     expect(record.correlationId).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     await job.wait();
   });
@@ -206,17 +216,26 @@ describe('timing rules (injected fetch)', () => {
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
   const accepted = () =>
-    json(202, { ...doc('NotStarted'), statusQueryGetUri: `${base}/api/jobs/${id}`, terminatePostUri: `${base}/api/jobs/${id}/cancel`, purgeHistoryDeleteUri: `${base}/api/jobs/${id}` }, {
-      location: `${base}/api/jobs/${id}`,
-      'operation-location': `${base}/api/jobs/${id}?onComplete=status`,
-      'retry-after': '0',
-    });
+    json(
+      202,
+      {
+        ...doc('NotStarted'),
+        statusQueryGetUri: `${base}/api/jobs/${id}`,
+        terminatePostUri: `${base}/api/jobs/${id}/cancel`,
+        purgeHistoryDeleteUri: `${base}/api/jobs/${id}`,
+      },
+      {
+        location: `${base}/api/jobs/${id}`,
+        'operation-location': `${base}/api/jobs/${id}?onComplete=status`,
+        'retry-after': '0',
+      },
+    );
 
   /** A fake fetch answering from a script, recording each call's time, URL and headers. */
   function scripted(answers: ((url: string) => Response | Promise<Response>)[]) {
     const calls: { at: number; url: string; headers: Record<string, string> }[] = [];
     const impl = (async (input: string | URL | Request, init?: RequestInit) => {
-      const url = String(input);
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       calls.push({ at: Date.now(), url, headers: { ...(init?.headers as Record<string, string>) } });
       const next = answers.shift();
       if (!next) throw new Error(`unexpected request ${url}`);
@@ -256,7 +275,12 @@ describe('timing rules (injected fetch)', () => {
     const sas = 'https://storage.test/jobs/result?sv=1&sp=r&sig=x';
     const { impl, calls } = scripted([
       () => accepted(),
-      () => json(503, { type: 'about:blank', title: 'Service Unavailable', status: 503 }, { 'retry-after': httpDate(serverNow + 1000), date: httpDate(serverNow) }),
+      () =>
+        json(
+          503,
+          { type: 'about:blank', title: 'Service Unavailable', status: 503 },
+          { 'retry-after': httpDate(serverNow + 1000), date: httpDate(serverNow) },
+        ),
       () => json(200, doc('Running'), { 'retry-after': '0' }),
       () => json(200, doc('Succeeded', { resourceLocation: sas })),
       () => json(200, { rows: 3 }),
@@ -295,7 +319,12 @@ describe('timing rules (injected fetch)', () => {
     expect(calls.at(-1)!.url).toBe(`${base}/api/jobs/${id}?onComplete=stream`);
     expect(calls[0]!.headers['content-type']).toBe('text/plain;charset=UTF-8');
 
-    const unavailable = () => json(503, { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Storage is unavailable.' }, { 'retry-after': '0' });
+    const unavailable = () =>
+      json(
+        503,
+        { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Storage is unavailable.' },
+        { 'retry-after': '0' },
+      );
     const failing = scripted([() => accepted(), unavailable, unavailable, unavailable]);
     const client = createJobClient({ baseUrl: base, fetch: failing.impl, maxRetries: 2, backoff: { baseDelayMs: 10, maxDelayMs: 20 } });
     const err = (await (await client.submit('csv-report', 'a\n1\n')).wait().catch((e: unknown) => e)) as JobProblemError;

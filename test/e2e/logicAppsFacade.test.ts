@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
-import { generatedCsv, vegaCsv } from '../support/datasets';
+
 import { pollUntilDone, submit } from '../support/contractClient';
+import { generatedCsv, vegaCsv } from '../support/datasets';
 import { startTestHost, type TestHost } from '../support/localHost';
 import {
   defaultPollIntervalMs,
@@ -10,15 +10,16 @@ import {
   evaluateTemplate,
   inboundRequestLimitMs,
   loadWorkflowDefinition,
+  type Replay,
+  type ReplayOptions,
   replayWorkflow,
   responseHeader,
   responseJson,
   runHttpAction,
   UnsupportedWorkflowFeature,
-  type Replay,
-  type ReplayOptions,
   type WorkflowDefinition,
 } from '../support/logicApps';
+import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
 
 /**
  * The Logic Apps façade (infra/logic/workflow.definition.json) replayed against the local host:
@@ -44,7 +45,12 @@ afterAll(async () => {
 });
 
 /** Fires the trigger (`POST <callback>/paths/invoke/<type>`) and replays the workflow. */
-function replay(type: string, body: Buffer | string, contentType: string | null = 'text/csv', opts: ReplayOptions & { definition?: WorkflowDefinition } = {}): Promise<Replay> {
+function replay(
+  type: string,
+  body: Buffer | string,
+  contentType: string | null = 'text/csv',
+  opts: ReplayOptions & { definition?: WorkflowDefinition } = {},
+): Promise<Replay> {
   const { definition = loadWorkflowDefinition(), ...rest } = opts;
   return replayWorkflow(
     definition,
@@ -66,7 +72,7 @@ function expectProblem(r: Replay, status: number): Record<string, unknown> {
   return problem;
 }
 
-test('a valid CSV (vega-datasets seattle-weather.csv): 200 with the report, after following the 202\'s Location as Logic Apps does', async () => {
+test("a valid CSV (vega-datasets seattle-weather.csv): 200 with the report, after following the 202's Location as Logic Apps does", async () => {
   const csv = vegaCsv('seattle-weather.csv');
   const r = await replay('csv-report', csv);
 
@@ -74,13 +80,20 @@ test('a valid CSV (vega-datasets seattle-weather.csv): 200 with the report, afte
   const submit = r.actions.Submit_job!;
   expect(submit.status).toBe('Succeeded');
   const [first, ...polls] = submit.exchanges;
-  expect(first).toMatchObject({ method: 'POST', kind: 'request', url: `${host.baseUrl}/api/jobs/csv-report?onPending=accepted&onComplete=stream`, status: 202 });
+  expect(first).toMatchObject({
+    method: 'POST',
+    kind: 'request',
+    url: `${host.baseUrl}/api/jobs/csv-report?onPending=accepted&onComplete=stream`,
+    status: 202,
+  });
   expect(first!.requestHeaders).toMatchObject({ 'Content-Type': 'text/csv', 'Idempotency-Key': r.runName });
   expect(polls.length).toBeGreaterThan(0);
   const answered202 = submit.exchanges.filter((e) => e.status === 202);
   expect(answered202.length).toBeGreaterThanOrEqual(1);
   for (const e of answered202) {
-    expect(e.location).toMatch(new RegExp(`^${host.baseUrl.replace(/\./g, '\\.')}/api/jobs/${uuid}\\?onPending=accepted&onComplete=stream$`));
+    expect(e.location).toMatch(
+      new RegExp(`^${host.baseUrl.replace(/\./g, '\\.')}/api/jobs/${uuid}\\?onPending=accepted&onComplete=stream$`),
+    );
     expect(e.retryAfter).toMatch(/^\d+$/);
   }
   // Every poll is a GET of the Location the previous 202 gave, after its Retry-After.
@@ -102,7 +115,7 @@ test('a valid CSV (vega-datasets seattle-weather.csv): 200 with the report, afte
   expect(r.respondedAfterMs).toBeLessThan(inboundRequestLimitMs);
 });
 
-test('a malformed CSV: the façade answers the problem+json the definition specifies, with the job\'s 422', async () => {
+test("a malformed CSV: the façade answers the problem+json the definition specifies, with the job's 422", async () => {
   const r = await replay('csv-report', 'a,b\n1,2\n3,"unterminated\n');
   const submit = r.actions.Submit_job!;
   expect(submit.status).toBe('Failed');
@@ -191,7 +204,7 @@ describe('guard: a 302 fails the Logic Apps action, which is why the façade ask
   });
 });
 
-test('the action\'s authentication goes with every poll: with Easy Auth in front, jobs are owner-scoped and the façade still succeeds', async () => {
+test("the action's authentication goes with every poll: with Easy Auth in front, jobs are owner-scoped and the façade still succeeds", async () => {
   const audiences: unknown[] = [];
   // infra/app/facade.bicep passes the API's app registration client ID as apiAudience.
   const r = await replay('csv-report', 'n\n1\n2\n', 'text/csv', {
@@ -237,7 +250,7 @@ describe('interpreter semantics against a scripted endpoint', () => {
   function fakeClock() {
     let t = 1_000_000;
     const sleeps: number[] = [];
-    return { sleeps, now: () => t, sleep: async (ms: number) => void (sleeps.push(ms), (t += ms)) };
+    return { sleeps, now: () => t, sleep: (ms: number) => (sleeps.push(ms), (t += ms), Promise.resolve()) };
   }
 
   test('a 202 without Retry-After is polled after 20 s; a relative Location resolves against the answering URL', async () => {
@@ -258,13 +271,22 @@ describe('interpreter semantics against a scripted endpoint', () => {
     const clock = fakeClock();
     const definition = loadWorkflowDefinition();
     expect(definition.actions.Submit_job!.limit?.timeout).toBe('PT100S');
-    const r = await replayWorkflow(definition, { relativePath: 'csv-report', headers: { 'Content-Type': 'text/csv' }, body: 'a\n1\n' }, { parameters: { apiBaseUrl: base }, ...clock });
+    const r = await replayWorkflow(
+      definition,
+      { relativePath: 'csv-report', headers: { 'Content-Type': 'text/csv' }, body: 'a\n1\n' },
+      { parameters: { apiBaseUrl: base }, ...clock },
+    );
     expect(r.actions.Submit_job!.status).toBe('TimedOut');
     // Polls at 30, 60, 90 s; the 4th wait is cut at 100 s.
     expect(r.actions.Submit_job!.exchanges).toHaveLength(4);
     expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBe(100_000);
     expect(r.response!.status).toBe(504);
-    expect(responseJson(r.response!)).toMatchObject({ title: 'Gateway Timeout', status: 504, detail: expect.stringMatching(/2 minutes/), upstreamStatus: null });
+    expect(responseJson(r.response!)).toMatchObject({
+      title: 'Gateway Timeout',
+      status: 504,
+      detail: expect.stringMatching(/2 minutes/),
+      upstreamStatus: null,
+    });
     expect(r.callerWouldTimeOut).toBe(false);
   });
 
@@ -274,7 +296,11 @@ describe('interpreter semantics against a scripted endpoint', () => {
       else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"rows":0}');
     };
     const clock = fakeClock();
-    const r = await replayWorkflow(loadWorkflowDefinition(), { relativePath: 'csv-report', headers: { 'Content-Type': 'text/csv' }, body: 'a\n' }, { parameters: { apiBaseUrl: base }, ...clock });
+    const r = await replayWorkflow(
+      loadWorkflowDefinition(),
+      { relativePath: 'csv-report', headers: { 'Content-Type': 'text/csv' }, body: 'a\n' },
+      { parameters: { apiBaseUrl: base }, ...clock },
+    );
     const ex = r.actions.Submit_job!.exchanges;
     expect(ex.map((e) => [e.method, e.kind, e.status, e.waitedMs])).toEqual([
       ['POST', 'request', 503, 0],
@@ -285,7 +311,11 @@ describe('interpreter semantics against a scripted endpoint', () => {
     expect(r.response!.status).toBe(200);
 
     script = (_req, res) => res.writeHead(503).end();
-    const failed = await replayWorkflow(loadWorkflowDefinition(), { relativePath: 'csv-report', body: 'a\n' }, { parameters: { apiBaseUrl: base }, ...fakeClock() });
+    const failed = await replayWorkflow(
+      loadWorkflowDefinition(),
+      { relativePath: 'csv-report', body: 'a\n' },
+      { parameters: { apiBaseUrl: base }, ...fakeClock() },
+    );
     expect(failed.actions.Submit_job!.exchanges).toHaveLength(3);
     expect(failed.response!.status).toBe(502);
   });
@@ -301,18 +331,28 @@ describe('interpreter semantics against a scripted endpoint', () => {
 });
 
 describe('the expression subset fails loudly outside what the definition uses', () => {
-  test('the definition\'s own expressions evaluate', () => {
+  test("the definition's own expressions evaluate", () => {
     expect(evaluateTemplate("@{encodeUriComponent('a b/c(1)')}")).toBe('a%20b%2Fc%281%29');
     expect(evaluateTemplate("@if(and(greaterOrEquals(int('422'), 400), less(422, 500)), 'client', 'server')")).toBe('client');
-    expect(evaluateTemplate("@coalesce(triggerOutputs()?['headers']?['X-Missing'], 'dflt')", { triggerOutputs: () => ({ headers: { 'content-type': 'text/csv' } }) })).toBe('dflt');
-    expect(evaluateTemplate("@triggerOutputs()['headers']['Content-Type']", { triggerOutputs: () => ({ headers: { 'content-type': 'text/csv' } }) })).toBe('text/csv');
+    expect(
+      evaluateTemplate("@coalesce(triggerOutputs()?['headers']?['X-Missing'], 'dflt')", {
+        triggerOutputs: () => ({ headers: { 'content-type': 'text/csv' } }),
+      }),
+    ).toBe('dflt');
+    expect(
+      evaluateTemplate("@triggerOutputs()['headers']['Content-Type']", {
+        triggerOutputs: () => ({ headers: { 'content-type': 'text/csv' } }),
+      }),
+    ).toBe('text/csv');
     expect(evaluateTemplate('@@literal')).toBe('@literal');
   });
 
   test('unknown functions, dot access and missing properties throw', () => {
     expect(() => evaluateTemplate('@utcNow()')).toThrow(UnsupportedWorkflowFeature);
     expect(() => evaluateTemplate("@{toUpper('x')}")).toThrow(/Unsupported function 'toUpper'/);
-    expect(() => evaluateTemplate('@triggerOutputs().headers', { triggerOutputs: () => ({ headers: {} }) })).toThrow(UnsupportedWorkflowFeature);
+    expect(() => evaluateTemplate('@triggerOutputs().headers', { triggerOutputs: () => ({ headers: {} }) })).toThrow(
+      UnsupportedWorkflowFeature,
+    );
     expect(() => evaluateTemplate("@triggerOutputs()['nope']", { triggerOutputs: () => ({}) })).toThrow(/does not exist/);
   });
 
@@ -325,9 +365,15 @@ describe('the expression subset fails loudly outside what the definition uses', 
       const definition = loadWorkflowDefinition();
       alter(definition);
       const sent: string[] = [];
-      const spy = jest.spyOn(globalThis, 'fetch').mockImplementation(async (url) => (sent.push(String(url)), new Response(null, { status: 500 })));
+      const spy = jest
+        .spyOn(globalThis, 'fetch')
+        .mockImplementation(
+          (url) => (sent.push(url instanceof Request ? url.url : String(url)), Promise.resolve(new Response(null, { status: 500 }))),
+        );
       try {
-        await expect(replayWorkflow(definition, { relativePath: 'csv-report', body: '' }, { parameters: { apiBaseUrl: 'http://127.0.0.1:9' } })).rejects.toThrow(UnsupportedWorkflowFeature);
+        await expect(
+          replayWorkflow(definition, { relativePath: 'csv-report', body: '' }, { parameters: { apiBaseUrl: 'http://127.0.0.1:9' } }),
+        ).rejects.toThrow(UnsupportedWorkflowFeature);
       } finally {
         spy.mockRestore();
       }

@@ -1,7 +1,10 @@
 import * as fc from 'fast-check';
+
 import { preferredWaitSeconds } from '../../src/http/prefer';
 import {
   accountKeyOf,
+  type FuzzRequest,
+  type FuzzResponse,
   headerOf,
   headerValue,
   leakPatterns,
@@ -12,8 +15,6 @@ import {
   rawRequest,
   requestArb,
   send,
-  type FuzzRequest,
-  type FuzzResponse,
 } from '../support/fuzzArbitraries';
 import { startTestHost, type TestHost } from '../support/localHost';
 
@@ -27,7 +28,7 @@ import { startTestHost, type TestHost } from '../support/localHost';
  */
 const seed = Number(process.env.FUZZ_SEED ?? 20_240_604);
 const numRuns = Number(process.env.FUZZ_RUNS ?? 150);
-// eslint-disable-next-line no-console
+
 console.log(`http fuzz: seed ${seed}, ${numRuns} runs (FUZZ_SEED / FUZZ_RUNS to change)`);
 
 const requestTimeoutMs = 10_000;
@@ -48,7 +49,12 @@ beforeAll(async () => {
   accountKey = accountKeyOf(host.settings.AzureWebJobsStorage ?? '');
   expect(accountKey).toBeTruthy();
   const submit = async (body: string, query = '', headers: Record<string, string> = {}) => {
-    const res = await fetch(`${host.baseUrl}/api/jobs/csv-report${query}`, { method: 'POST', headers: { ...csvHeaders, ...headers }, body, redirect: 'manual' });
+    const res = await fetch(`${host.baseUrl}/api/jobs/csv-report${query}`, {
+      method: 'POST',
+      headers: { ...csvHeaders, ...headers },
+      body,
+      redirect: 'manual',
+    });
     const doc = (await res.json()) as { id: string };
     return doc.id;
   };
@@ -119,7 +125,8 @@ function problemsOf(res: FuzzResponse, opts: { allowNoAnswer?: boolean; method?:
       out.push(`problem+json body is not JSON: ${res.body.toString('utf8').slice(0, 200)}`);
     }
     if (p) {
-      if (typeof p.type !== 'string' || typeof p.title !== 'string') out.push(`problem without type/title: ${JSON.stringify(p).slice(0, 200)}`);
+      if (typeof p.type !== 'string' || typeof p.title !== 'string')
+        out.push(`problem without type/title: ${JSON.stringify(p).slice(0, 200)}`);
       if (p.status !== s) out.push(`problem status ${String(p.status)} differs from HTTP status ${s}`);
     }
   } else if (s >= 400 && res.body.length > 0) {
@@ -150,7 +157,8 @@ function excerpt(text: string, pattern: RegExp): string {
   return JSON.stringify(text.slice(Math.max(0, i - 80), i + 120));
 }
 
-const describeReq = (r: { method: string; target: string }) => `${r.method} ${r.target.length > 300 ? `${r.target.slice(0, 300)}…` : r.target}`;
+const describeReq = (r: { method: string; target: string }) =>
+  `${r.method} ${r.target.length > 300 ? `${r.target.slice(0, 300)}…` : r.target}`;
 
 /** Sends one request and checks the answer; then polls the Location of a 202 once, as a client would. */
 async function checkRequest(req: FuzzRequest): Promise<void> {
@@ -163,9 +171,13 @@ async function checkRequest(req: FuzzRequest): Promise<void> {
   } catch (err) {
     const crashed = await restartIfDead(describeReq(req), 300);
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(`${describeReq(req)}: no answer (${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''})${crashed ? '; the host process died' : ''}`);
+    throw new Error(
+      `${describeReq(req)}: no answer (${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''})${crashed ? '; the host process died' : ''}`,
+      { cause: err },
+    );
   }
-  if (await restartIfDead(describeReq(req), 20)) throw new Error(`${describeReq(req)}: the host process died after answering ${res.status}`);
+  if (await restartIfDead(describeReq(req), 20))
+    throw new Error(`${describeReq(req)}: the host process died after answering ${res.status}`);
   // Node's HTTP server refuses a request head over 16 KiB (431) and closes the connection, which a
   // client still sending its body may see as a reset; CONNECT without a handler is closed likewise.
   const headBytes = req.method.length + req.target.length + req.headers.reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
@@ -177,7 +189,13 @@ async function checkRequest(req: FuzzRequest): Promise<void> {
     // Behind a gateway the Location names the public host; poll the same path on this host.
     const u = new URL(location);
     const principal = req.headers.filter(([n]) => n.toLowerCase().startsWith('x-ms-client-principal'));
-    const poll: FuzzRequest = { client: 'fetch', method: 'GET', target: `${u.pathname}${u.search}`, headers: principal, body: { kind: 'none' } };
+    const poll: FuzzRequest = {
+      client: 'fetch',
+      method: 'GET',
+      target: `${u.pathname}${u.search}`,
+      headers: principal,
+      body: { kind: 'none' },
+    };
     await checkRequest(poll);
   }
 }
@@ -194,15 +212,69 @@ const csvBody = (text: string): FuzzRequest['body'] => ({ kind: 'text', text, ch
 /** Requests that found bugs before (see the issue): always run, whatever the seed. */
 const mainExamples: [FuzzRequest][] = [
   // a non-ASCII byte in Content-Type parameters was copied into the input blob's headers: 500
-  [{ client: 'raw', method: 'POST', target: '/api/jobs/csv-report', headers: [['Content-Type', 'text/csv; \u00c2']], body: csvBody('a\n1\n') }],
+  [
+    {
+      client: 'raw',
+      method: 'POST',
+      target: '/api/jobs/csv-report',
+      headers: [['Content-Type', 'text/csv; \u00c2']],
+      body: csvBody('a\n1\n'),
+    },
+  ],
   // a trusted X-Forwarded-Host with a port over 65535 made Location an invalid URL
-  [{ client: 'fetch', method: 'POST', target: '/api/jobs/csv-report', headers: [['Content-Type', 'text/csv'], ['X-Forwarded-Host', 'a:99999']], body: csvBody('a\n1\n') }],
+  [
+    {
+      client: 'fetch',
+      method: 'POST',
+      target: '/api/jobs/csv-report',
+      headers: [
+        ['Content-Type', 'text/csv'],
+        ['X-Forwarded-Host', 'a:99999'],
+      ],
+      body: csvBody('a\n1\n'),
+    },
+  ],
   // Static Web Apps principal with a non-string userId: the job was stored with a bad owner, then every read was a 500
-  [{ client: 'fetch', method: 'POST', target: '/api/jobs/csv-report', headers: [['Content-Type', 'text/csv'], ['x-ms-client-principal', b64({ identityProvider: 'aad', userId: [] })]], body: csvBody('a\n1\n') }],
+  [
+    {
+      client: 'fetch',
+      method: 'POST',
+      target: '/api/jobs/csv-report',
+      headers: [
+        ['Content-Type', 'text/csv'],
+        ['x-ms-client-principal', b64({ identityProvider: 'aad', userId: [] })],
+      ],
+      body: csvBody('a\n1\n'),
+    },
+  ],
   // Connection: close (node:http's default without an agent) with a body the function does not read: 500 instead of 404/415/413
-  [{ client: 'raw', method: 'POST', target: '/api/jobs/nope', headers: [['Content-Type', 'text/csv']], body: { kind: 'large', bytes: 1_000_000, fill: 'csv', chunked: false } }],
-  [{ client: 'raw', method: 'GET', target: `/api/jobs/${uuid0}`, headers: [], body: { kind: 'large', bytes: 1_000_000, fill: 'csv', chunked: true } }],
-  [{ client: 'raw', method: 'POST', target: '/api/jobs/csv-report', headers: [['Content-Type', 'application/json']], body: { kind: 'large', bytes: 1_000_000, fill: 'csv', chunked: true } }],
+  [
+    {
+      client: 'raw',
+      method: 'POST',
+      target: '/api/jobs/nope',
+      headers: [['Content-Type', 'text/csv']],
+      body: { kind: 'large', bytes: 1_000_000, fill: 'csv', chunked: false },
+    },
+  ],
+  [
+    {
+      client: 'raw',
+      method: 'GET',
+      target: `/api/jobs/${uuid0}`,
+      headers: [],
+      body: { kind: 'large', bytes: 1_000_000, fill: 'csv', chunked: true },
+    },
+  ],
+  [
+    {
+      client: 'raw',
+      method: 'POST',
+      target: '/api/jobs/csv-report',
+      headers: [['Content-Type', 'application/json']],
+      body: { kind: 'large', bytes: 1_000_000, fill: 'csv', chunked: true },
+    },
+  ],
 ];
 
 test('any request: < 500 (or 503 + Retry-After), no stack trace or secret, problem+json errors', async () => {
@@ -213,7 +285,13 @@ test('client principal headers: a job submitted with any principal can be polled
   await fc.assert(
     fc.asyncProperty(principalHeadersArb, fc.constantFrom('', '?onComplete=status', '?onPending=accepted'), async (principal, query) => {
       const headers: [string, string][] = [['Content-Type', 'text/csv'], ...principal];
-      const submit: FuzzRequest = { client: 'fetch', method: 'POST', target: `/api/jobs/csv-report${query}`, headers, body: { kind: 'text', text: 'a,b\n1,2\n', chunked: false } };
+      const submit: FuzzRequest = {
+        client: 'fetch',
+        method: 'POST',
+        target: `/api/jobs/csv-report${query}`,
+        headers,
+        body: { kind: 'text', text: 'a,b\n1,2\n', chunked: false },
+      };
       const res = await send(host.baseUrl, submit, requestTimeoutMs);
       const problems = problemsOf(res);
       if (problems.length) throw new Error(`submit → ${res.status}: ${problems.join('; ')}`);
@@ -224,7 +302,11 @@ test('client principal headers: a job submitted with any principal can be polled
         ['POST', `/api/jobs/${id}/cancel`],
         ['DELETE', `/api/jobs/${id}`],
       ] as const) {
-        const r = await send(host.baseUrl, { client: 'fetch', method, target, headers: principal, body: { kind: 'none' } }, requestTimeoutMs);
+        const r = await send(
+          host.baseUrl,
+          { client: 'fetch', method, target, headers: principal, body: { kind: 'none' } },
+          requestTimeoutMs,
+        );
         const p = problemsOf(r);
         if (p.length) throw new Error(`${method} ${target} (same principal) → ${r.status}: ${p.join('; ')}`);
       }
@@ -238,26 +320,49 @@ test('client principal headers: a job submitted with any principal can be polled
 
 test('Host header: a malformed Host is a 4xx, never a 500', async () => {
   const hostArb = fc.oneof(
-    fc.constantFrom('', 'a b', '[bad', 'a:99999', 'a:-1', 'exa mple.com', 'x:y:z', '%', '[::1', 'a/b', 'a?b', 'a#b', 'user@host', '127.0.0.1:7071', 'localhost', 'evil.example'),
+    fc.constantFrom(
+      '',
+      'a b',
+      '[bad',
+      'a:99999',
+      'a:-1',
+      'exa mple.com',
+      'x:y:z',
+      '%',
+      '[::1',
+      'a/b',
+      'a?b',
+      'a#b',
+      'user@host',
+      '127.0.0.1:7071',
+      'localhost',
+      'evil.example',
+    ),
     headerValue(40),
   );
   await fc.assert(
-    fc.asyncProperty(hostArb, methodArb, pathArb(knownIds), fc.option(queryArb, { nil: undefined }), async (hostHeader, method, path, query) => {
-      const target = query === undefined ? path : `${path}?${query}`;
-      const r = { method, target };
-      const what = `${describeReq(r)} Host: ${JSON.stringify(hostHeader)}`;
-      await ensureAlive(what);
-      let res: FuzzResponse;
-      try {
-        res = await rawRequest(host.baseUrl, { method, target, headers: [['Host', hostHeader]] }, 5_000);
-      } catch (err) {
-        const crashed = await restartIfDead(what, 300);
-        throw new Error(`${what}: no answer (${(err as Error).message})${crashed ? '; the host process died' : ''}`);
-      }
-      if (await restartIfDead(what, 20)) throw new Error(`${describeReq(r)} Host: ${JSON.stringify(hostHeader)}: the host process died`);
-      const p = problemsOf(res, { allowNoAnswer: method.toUpperCase() === 'CONNECT', method });
-      if (p.length) throw new Error(`${describeReq(r)} Host: ${JSON.stringify(hostHeader)} → ${res.status}: ${p.join('; ')}`);
-    }),
+    fc.asyncProperty(
+      hostArb,
+      methodArb,
+      pathArb(knownIds),
+      fc.option(queryArb, { nil: undefined }),
+      async (hostHeader, method, path, query) => {
+        const target = query === undefined ? path : `${path}?${query}`;
+        const r = { method, target };
+        const what = `${describeReq(r)} Host: ${JSON.stringify(hostHeader)}`;
+        await ensureAlive(what);
+        let res: FuzzResponse;
+        try {
+          res = await rawRequest(host.baseUrl, { method, target, headers: [['Host', hostHeader]] }, 5_000);
+        } catch (err) {
+          const crashed = await restartIfDead(what, 300);
+          throw new Error(`${what}: no answer (${(err as Error).message})${crashed ? '; the host process died' : ''}`, { cause: err });
+        }
+        if (await restartIfDead(what, 20)) throw new Error(`${describeReq(r)} Host: ${JSON.stringify(hostHeader)}: the host process died`);
+        const p = problemsOf(res, { allowNoAnswer: method.toUpperCase() === 'CONNECT', method });
+        if (p.length) throw new Error(`${describeReq(r)} Host: ${JSON.stringify(hostHeader)} → ${res.status}: ${p.join('; ')}`);
+      },
+    ),
     fcOptions<[string, string, string, string | undefined]>(60, 30_000, [
       ['', 'GET', `/api/jobs/${uuid0}`, undefined],
       ['a:99999', 'GET', `/api/jobs/${uuid0}`, undefined],
@@ -268,7 +373,18 @@ test('Host header: a malformed Host is a 4xx, never a 500', async () => {
 
 test('request-target forms (origin, absolute, authority-like `//`, asterisk): answered, never proxied elsewhere', async () => {
   const self = () => new URL(host.baseUrl).host;
-  const prefixArb = fc.constantFrom('', '//127.0.0.1:9', 'http://127.0.0.1:9', '//fuzz.invalid', 'http://fuzz.invalid', '//SELF', 'http://SELF', '///', '/./', '*');
+  const prefixArb = fc.constantFrom(
+    '',
+    '//127.0.0.1:9',
+    'http://127.0.0.1:9',
+    '//fuzz.invalid',
+    'http://fuzz.invalid',
+    '//SELF',
+    'http://SELF',
+    '///',
+    '/./',
+    '*',
+  );
   await fc.assert(
     fc.asyncProperty(prefixArb, fc.constantFrom('GET', 'POST', 'DELETE', 'OPTIONS'), pathArb(knownIds), async (prefix, method, path) => {
       const target = prefix === '*' ? '*' : prefix === '' ? path : `${prefix.replace('SELF', self())}${path}`;
@@ -280,9 +396,12 @@ test('request-target forms (origin, absolute, authority-like `//`, asterisk): an
         res = await rawRequest(host.baseUrl, { method, target, headers: [['Content-Type', 'text/csv']], ...(body ? { body } : {}) }, 5_000);
       } catch (err) {
         const crashed = await restartIfDead(describeReq(r), 300);
-        throw new Error(`${describeReq(r)}: no answer (${(err as Error).message})${crashed ? '; the host process died' : ''}`);
+        throw new Error(`${describeReq(r)}: no answer (${(err as Error).message})${crashed ? '; the host process died' : ''}`, {
+          cause: err,
+        });
       }
-      if (await restartIfDead(describeReq(r), 100)) throw new Error(`${describeReq(r)}: the host process died after answering ${res.status}`);
+      if (await restartIfDead(describeReq(r), 100))
+        throw new Error(`${describeReq(r)}: the host process died after answering ${res.status}`);
       const p = problemsOf(res, { method });
       if (p.length) throw new Error(`${describeReq(r)} → ${res.status}: ${p.join('; ')}`);
     }),
@@ -300,7 +419,13 @@ test('a rejected large upload (413) leaves the host answering the next requests'
   // proxied over that connection was never read (the client hangs), then the host crashed on an
   // unhandled ECONNRESET.
   for (let i = 0; i < 3; i++) {
-    const big: FuzzRequest = { client: 'fetch', method: 'POST', target: '/api/jobs/csv-report', headers: [['Content-Type', 'text/csv']], body: { kind: 'large', bytes: 1_500_000, fill: 'csv', chunked: true } };
+    const big: FuzzRequest = {
+      client: 'fetch',
+      method: 'POST',
+      target: '/api/jobs/csv-report',
+      headers: [['Content-Type', 'text/csv']],
+      body: { kind: 'large', bytes: 1_500_000, fill: 'csv', chunked: true },
+    };
     await checkRequest(big);
     await checkRequest({ client: 'fetch', method: 'GET', target: `/api/jobs/${uuid0}`, headers: [], body: { kind: 'none' } });
     await checkRequest({ client: 'raw', method: 'DELETE', target: `/api/jobs/${uuid0}`, headers: [], body: csvBody('x') });
@@ -313,7 +438,12 @@ test('afterwards: the host never crashed, is alive, still completes a job, and n
   expect(host.process.exitCode).toBeNull();
   expect(host.process.signalCode).toBeNull();
 
-  const res = await fetch(`${host.baseUrl}/api/jobs/csv-report`, { method: 'POST', headers: csvHeaders, body: 'city,temp\nOslo,3\nRome,18\n', redirect: 'manual' });
+  const res = await fetch(`${host.baseUrl}/api/jobs/csv-report`, {
+    method: 'POST',
+    headers: csvHeaders,
+    body: 'city,temp\nOslo,3\nRome,18\n',
+    redirect: 'manual',
+  });
   expect(res.status).toBe(202);
   const location = res.headers.get('location')!;
   const deadline = Date.now() + 30_000;

@@ -1,7 +1,8 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
 import * as fc from 'fast-check';
-import { accountKeyOf, queueMessagesArb, strictBase64, type QueueFuzzMessage } from '../support/fuzzArbitraries';
+
+import { accountKeyOf, type QueueFuzzMessage, queueMessagesArb, strictBase64 } from '../support/fuzzArbitraries';
 import { startTestHost, type TestHost } from '../support/localHost';
 
 /**
@@ -15,7 +16,7 @@ import { startTestHost, type TestHost } from '../support/localHost';
  * Reproduce with the seed it prints: `FUZZ_SEED=<seed> npx jest test/fuzz/queue`.
  */
 const seed = Number(process.env.FUZZ_SEED ?? 20_240_604);
-// eslint-disable-next-line no-console
+
 console.log(`queue fuzz: seed ${seed} (FUZZ_SEED to change)`);
 
 let host: TestHost;
@@ -27,7 +28,8 @@ afterAll(async () => {
 });
 
 const isAlive = () => host.process.exitCode === null && host.process.signalCode === null;
-const describeMessage = (m: QueueFuzzMessage) => `${m.kind} (${m.text.length} chars): ${JSON.stringify(m.text.slice(0, 120))}${m.text.length > 120 ? '…' : ''}`;
+const describeMessage = (m: QueueFuzzMessage) =>
+  `${m.kind} (${m.text.length} chars): ${JSON.stringify(m.text.slice(0, 120))}${m.text.length > 120 ? '…' : ''}`;
 
 /** Texts currently visible in a queue (peek shows at most 32 messages; the test sends fewer non-base64 ones). */
 async function peekTexts(queue: QueueClient): Promise<string[]> {
@@ -53,7 +55,7 @@ test('arbitrary queue messages: no crash, no job out of thin air, undecodable on
     try {
       await queue.sendMessage(m.text);
     } catch (err) {
-      throw new Error(`could not send ${describeMessage(m)}: ${(err as Error).message}`);
+      throw new Error(`could not send ${describeMessage(m)}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -61,12 +63,10 @@ test('arbitrary queue messages: no crash, no job out of thin air, undecodable on
   const undecodable = messages.filter((m) => !strictBase64.test(m.text));
   expect(undecodable.length).toBeGreaterThan(0);
   let missing = undecodable;
-  let inPoison: string[] = [];
-  let inPoisonOfPoison: string[] = [];
   while (Date.now() - started < 20_000) {
     if (!isAlive()) break;
-    inPoison = await peekTexts(poison);
-    inPoisonOfPoison = await peekTexts(poisonOfPoison);
+    const inPoison = await peekTexts(poison);
+    const inPoisonOfPoison = await peekTexts(poisonOfPoison);
     const seen = new Set([...inPoison, ...inPoisonOfPoison]);
     missing = undecodable.filter((m) => !seen.has(m.text));
     // also give every decodable message its first delivery before looking for jobs
@@ -74,11 +74,16 @@ test('arbitrary queue messages: no crash, no job out of thin air, undecodable on
     await new Promise((r) => setTimeout(r, 500));
   }
   if (!isAlive()) {
-    throw new Error(`the host died while handling these messages:\n${messages.map(describeMessage).join('\n')}\n--- host output (tail) ---\n${host.output().split('\n').slice(-30).join('\n')}`);
+    throw new Error(
+      `the host died while handling these messages:\n${messages.map(describeMessage).join('\n')}\n--- host output (tail) ---\n${host.output().split('\n').slice(-30).join('\n')}`,
+    );
   }
   expect(missing.map(describeMessage)).toEqual([]);
   // none of them was handed to a function (the extension never invokes one with an undecodable body)
-  const poisonedMoves = host.output().split('\n').filter((l) => /moved to \S+ \(body is not valid base64\)/.test(l));
+  const poisonedMoves = host
+    .output()
+    .split('\n')
+    .filter((l) => /moved to \S+ \(body is not valid base64\)/.test(l));
   expect(poisonedMoves.length).toBeGreaterThanOrEqual(undecodable.length);
 
   // (b) no message was processed into a job: no status record and no result for any id they named
@@ -90,7 +95,12 @@ test('arbitrary queue messages: no crash, no job out of thin air, undecodable on
   expect(blobs.filter((n) => named.has(n.split('/')[0]!.toLowerCase()))).toEqual([]);
 
   // (d) a normal job submitted after the garbage still completes
-  const res = await fetch(`${host.baseUrl}/api/jobs/csv-report`, { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: 'x,y\n1,2\n3,4\n', redirect: 'manual' });
+  const res = await fetch(`${host.baseUrl}/api/jobs/csv-report`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/csv' },
+    body: 'x,y\n1,2\n3,4\n',
+    redirect: 'manual',
+  });
   expect(res.status).toBe(202);
   const location = res.headers.get('location')!;
   let final: Response;

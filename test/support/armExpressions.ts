@@ -17,10 +17,7 @@
 export class UnevaluableExpression extends Error {}
 
 type Value = unknown;
-type Node =
-  | { kind: 'literal'; value: Value }
-  | { kind: 'call'; name: string; args: Node[] }
-  | { kind: 'member'; target: Node; key: Node };
+type Node = { kind: 'literal'; value: Value } | { kind: 'call'; name: string; args: Node[] } | { kind: 'member'; target: Node; key: Node };
 
 /** Scope of one template: its parameter values (defaults filled in) and variables. */
 export interface ArmScope {
@@ -132,11 +129,12 @@ function callLambda(fn: Value, args: Value[]): Value {
 }
 
 function unionShallow(values: Value[]): Value {
-  if (values.every(Array.isArray)) return [...new Set((values as unknown[][]).flat().map((v) => JSON.stringify(v)))].map((s) => JSON.parse(s) as unknown);
+  if (values.every(Array.isArray))
+    return [...new Set((values as unknown[][]).flat().map((v) => JSON.stringify(v)))].map((s) => JSON.parse(s) as unknown);
   // ARM merges nested objects recursively.
   const merge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
     const out: Record<string, unknown> = { ...a };
-    for (const [k, v] of Object.entries(b)) out[k] = isObject(out[k]) && isObject(v) ? merge(out[k] as Record<string, unknown>, v) : v;
+    for (const [k, v] of Object.entries(b)) out[k] = isObject(out[k]) && isObject(v) ? merge(out[k], v) : v;
     return out;
   };
   return (values as Record<string, unknown>[]).reduce((acc, v) => merge(acc, v), {});
@@ -249,7 +247,10 @@ export function evaluate(value: unknown, scope: ArmScope): Value {
   if (typeof value === 'string' && value.startsWith('[[')) return value.slice(1);
   if (Array.isArray(value)) return value.map((v) => evaluate(v, scope));
   // ARM evaluates expressions in property names too.
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [isExpression(k) ? String(evaluate(k, scope)) : k, evaluate(v, scope)]));
+  if (isObject(value))
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [isExpression(k) ? String(evaluate(k, scope)) : k, evaluate(v, scope)]),
+    );
   return value;
 }
 

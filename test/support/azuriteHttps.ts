@@ -4,9 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequestRaw } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { BlobServiceClient, type StoragePipelineOptions } from '@azure/storage-blob';
-import { devAccount, startAzurite, type Azurite } from '../../dev/host/azurite';
+
+import { type Azurite, devAccount, startAzurite } from '../../dev/host/azurite';
 
 /**
  * A second Azurite for the user delegation SAS path: HTTPS with a self-signed certificate made at
@@ -43,18 +45,31 @@ export function generateSelfSignedCert(): SelfSignedCert {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '1',
-        '-keyout', keyPath, '-out', certPath,
-        '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-sha256',
+        '-days',
+        '1',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (e.code === 'ENOENT') throw new Error('openssl is not installed: it is needed to make the test certificate for the HTTPS Azurite');
-    throw new Error(`openssl failed: ${e.stderr?.toString() ?? e.message}`);
+    if (e.code === 'ENOENT')
+      throw new Error('openssl is not installed: it is needed to make the test certificate for the HTTPS Azurite', { cause: err });
+    throw new Error(`openssl failed: ${e.stderr?.toString() ?? e.message}`, { cause: err });
   }
   return { dir, certPath, keyPath, cert: readFileSync(certPath) };
 }
@@ -99,6 +114,7 @@ export class FakeEntraCredential implements TokenCredential {
   readonly scopes: string[][] = [];
   constructor(readonly claims: FakeTokenClaims = { oid: randomUUID(), tid: randomUUID() }) {}
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- TokenCredential.getToken is async
   async getToken(scopes: string | string[]): Promise<AccessToken> {
     this.scopes.push(Array.isArray(scopes) ? scopes : [scopes]);
     return fakeEntraToken(this.claims);
@@ -126,12 +142,16 @@ export function httpsRequest(
   opts: { ca?: Buffer; method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
 ): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequestRaw(url, { method: opts.method ?? 'GET', headers: opts.headers, ...(opts.ca ? { ca: opts.ca } : {}), agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = httpsRequestRaw(
+      url,
+      { method: opts.method ?? 'GET', headers: opts.headers, ...(opts.ca ? { ca: opts.ca } : {}), agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });

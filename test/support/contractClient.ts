@@ -42,11 +42,18 @@ export async function pollUntilDone(url: string, timeoutMs = 120_000, init: Requ
 }
 
 /** POSTs a body to `<baseUrl>/api/jobs/<type>` and returns the response. */
-export async function submit(baseUrl: string, type: string, body: string | Buffer | ReadableStream<Uint8Array>, contentType = 'text/csv', query = '', headers: Record<string, string> = {}): Promise<Response> {
+export async function submit(
+  baseUrl: string,
+  type: string,
+  body: string | Buffer | ReadableStream<Uint8Array>,
+  contentType = 'text/csv',
+  query = '',
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${baseUrl}/api/jobs/${type}${query ? `?${query}` : ''}`, {
     method: 'POST',
     headers: { 'Content-Type': contentType, ...headers },
     body,
     ...(typeof body === 'object' && body !== null && 'getReader' in body ? { duplex: 'half' } : {}),
-  } as RequestInit);
+  });
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type AppConfig } from '../../src/core/config';
+
+import { type AppConfig, loadConfig } from '../../src/core/config';
 
 /** Connection string of the test run's Azurite (set by globalSetup). */
 export function storageConnectionString(): string {

@@ -1,5 +1,6 @@
-import * as fc from 'fast-check';
 import http from 'node:http';
+
+import * as fc from 'fast-check';
 
 /**
  * Arbitraries and a small HTTP client for the property-based fuzz tests (`test/fuzz`): random
@@ -45,7 +46,11 @@ export const anyText = (maxLength = 40) => clean(fc.string({ unit: 'grapheme', m
 export const asciiText = (maxLength = 40) => clean(fc.string({ unit: 'grapheme-ascii', maxLength }));
 /** An HTTP token (method, header name): RFC 9110 `tchar`s. */
 export const token = (minLength = 1, maxLength = 12) =>
-  fc.string({ unit: fc.constantFrom(...`!#$%&'*+-.^_\`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ`), minLength, maxLength });
+  fc.string({
+    unit: fc.constantFrom(...`!#$%&'*+-.^_\`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ`),
+    minLength,
+    maxLength,
+  });
 
 /**
  * A header value as bytes on the wire (a latin1 string: each char is one byte): visible ASCII,
@@ -57,8 +62,15 @@ export const headerValue = (maxLength = 60): fc.Arbitrary<string> =>
     .oneof(
       asciiText(maxLength),
       anyText(maxLength).map(utf8AsLatin1),
-      fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength }),
+      fc.string({
+        unit: fc
+          .integer({ min: 0x20, max: 0xff })
+          .filter((c) => c !== 0x7f)
+          .map((c) => String.fromCharCode(c)),
+        maxLength,
+      }),
     )
+    // eslint-disable-next-line no-control-regex -- strips the control characters a header value cannot hold
     .map((v) => v.replace(/[\x00-\x1f\x7f]/g, '').trim())
     .filter((v) => !looksLikeLeak(v));
 
@@ -106,11 +118,45 @@ export function segmentArb(knownIds: readonly string[]): fc.Arbitrary<string> {
     { weight: 5, arbitrary: fc.constantFrom('jobs', 'csv-report', 'cancel') },
     { weight: 3, arbitrary: fc.uuid({ version: 4 }) },
     { weight: knownIds.length ? 3 : 0, arbitrary: knownIds.length ? fc.constantFrom(...knownIds) : fc.constant('jobs') },
-    { weight: 2, arbitrary: fc.constantFrom('..', '.', '%2e%2e', '%2F', 'a%2Fb', '%00', '%', '%zz', '%C0%AF', '%FF%FE', 'openapi.json', 'CSV-REPORT', 'JOBS', 'csv%2Dreport', '__proto__', 'constructor', 'toString', '{id}', '*') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        '..',
+        '.',
+        '%2e%2e',
+        '%2F',
+        'a%2Fb',
+        '%00',
+        '%',
+        '%zz',
+        '%C0%AF',
+        '%FF%FE',
+        'openapi.json',
+        'CSV-REPORT',
+        'JOBS',
+        'csv%2Dreport',
+        '__proto__',
+        'constructor',
+        'toString',
+        '{id}',
+        '*',
+      ),
+    },
     { weight: 2, arbitrary: fc.uuid().map((u) => u.toUpperCase()) },
-    { weight: 2, arbitrary: anyText(30).filter((s) => s.length > 0).map(encodeComponent) },
+    {
+      weight: 2,
+      arbitrary: anyText(30)
+        .filter((s) => s.length > 0)
+        .map(encodeComponent),
+    },
     { weight: 1, arbitrary: fc.webSegment() },
-    { weight: 1, arbitrary: fc.integer({ min: 256, max: 3000 }).chain((n) => fc.constantFrom('a', 'é', '0', '%41').map((c) => c.repeat(Math.ceil(n / c.length)))).map(encodeTargetChars) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 256, max: 3000 })
+        .chain((n) => fc.constantFrom('a', 'é', '0', '%41').map((c) => c.repeat(Math.ceil(n / c.length))))
+        .map(encodeTargetChars),
+    },
   );
 }
 
@@ -140,8 +186,29 @@ export const queryArb: fc.Arbitrary<string> = fc
         { weight: 1, arbitrary: anyText(12) },
       ),
       fc.oneof(
-        { weight: 3, arbitrary: fc.constantFrom('ok', 'accepted', 'redirect', 'seeOther', 'stream', 'status', 'true', 'false', ',', ';', 'tab', '\\t', '|', '\t') },
-        { weight: 1, arbitrary: fc.constantFrom('', '"', '\r', '\n', '\r\n', '\0', 'TRUE', 'Redirect', 'ab', '😀', 'é', '\u2028', '\ud800', '%zz') },
+        {
+          weight: 3,
+          arbitrary: fc.constantFrom(
+            'ok',
+            'accepted',
+            'redirect',
+            'seeOther',
+            'stream',
+            'status',
+            'true',
+            'false',
+            ',',
+            ';',
+            'tab',
+            '\\t',
+            '|',
+            '\t',
+          ),
+        },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom('', '"', '\r', '\n', '\r\n', '\0', 'TRUE', 'Redirect', 'ab', '😀', 'é', '\u2028', '\ud800', '%zz'),
+        },
         { weight: 1, arbitrary: anyText(20) },
       ),
       fc.boolean(), // percent-encode properly, or send as is (stray % and raw unicode included)
@@ -150,7 +217,9 @@ export const queryArb: fc.Arbitrary<string> = fc
   )
   .map((pairs) =>
     pairs
-      .map(([k, v, encode]) => (encode ? `${encodeComponent(k)}=${encodeComponent(v)}` : encodeTargetChars(`${k.replace(/[&#]/g, '')}=${v.replace(/[&#]/g, '')}`)))
+      .map(([k, v, encode]) =>
+        encode ? `${encodeComponent(k)}=${encodeComponent(v)}` : encodeTargetChars(`${k.replace(/[&#]/g, '')}=${v.replace(/[&#]/g, '')}`),
+      )
       .join('&'),
   );
 
@@ -160,14 +229,28 @@ const principalJsonArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.record(
     {
       identityProvider: fc.oneof(fc.constant('aad'), asciiText(10), fc.integer()),
-      userId: fc.oneof(fc.constant('user-1'), asciiText(20), fc.integer(), fc.boolean(), fc.constant(null), fc.array(asciiText(5), { maxLength: 2 }), fc.dictionary(asciiText(5), asciiText(5), { maxKeys: 2 })),
+      userId: fc.oneof(
+        fc.constant('user-1'),
+        asciiText(20),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(asciiText(5), { maxLength: 2 }),
+        fc.dictionary(asciiText(5), asciiText(5), { maxKeys: 2 }),
+      ),
       userDetails: asciiText(20),
       userRoles: fc.array(asciiText(8), { maxLength: 3 }),
     },
     { requiredKeys: ['identityProvider'] },
   ),
   // App Service shape (the id travels in x-ms-client-principal-id)
-  fc.record({ auth_typ: fc.constantFrom('aad', 'google', ''), claims: fc.array(fc.record({ typ: asciiText(10), val: asciiText(10) }), { maxLength: 2 }) }, { requiredKeys: [] }),
+  fc.record(
+    {
+      auth_typ: fc.constantFrom('aad', 'google', ''),
+      claims: fc.array(fc.record({ typ: asciiText(10), val: asciiText(10) }), { maxLength: 2 }),
+    },
+    { requiredKeys: [] },
+  ),
   fc.jsonValue({ maxDepth: 2 }),
 );
 
@@ -193,8 +276,32 @@ export const principalHeadersArb: fc.Arbitrary<[string, string][]> = fc
   });
 
 const contentTypeArb = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('text/csv', 'text/csv; charset=utf-8', 'TEXT/CSV', ' text/csv ; header=present', 'text/csv;charset="latin1"', 'text/csv; boundary=x; q=0.1') },
-  { weight: 2, arbitrary: fc.constantFrom('application/json', 'text/plain', 'application/octet-stream', 'multipart/form-data; boundary=abc', 'application/x-www-form-urlencoded', '*/*', 'text/*', 'text/csv/extra', ';text/csv', '') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'text/csv',
+      'text/csv; charset=utf-8',
+      'TEXT/CSV',
+      ' text/csv ; header=present',
+      'text/csv;charset="latin1"',
+      'text/csv; boundary=x; q=0.1',
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'application/json',
+      'text/plain',
+      'application/octet-stream',
+      'multipart/form-data; boundary=abc',
+      'application/x-www-form-urlencoded',
+      '*/*',
+      'text/*',
+      'text/csv/extra',
+      ';text/csv',
+      '',
+    ),
+  },
   { weight: 1, arbitrary: fc.tuple(fc.constant('text/csv'), headerValue(40)).map(([t, p]) => `${t}; ${p}`) },
   { weight: 1, arbitrary: headerValue(40) },
 );
@@ -208,14 +315,43 @@ const idempotencyKeyArb = fc.oneof(
 );
 
 const preferArb = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom('wait=-1', 'wait=0', 'wait=abc', 'wait=', 'wait', 'wait=1.5', 'wait=1e3', 'wait=0x10', 'respond-async', 'return=minimal', 'WAIT=x', 'wait=-99999999999', 'handling=strict, wait=nope') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      'wait=-1',
+      'wait=0',
+      'wait=abc',
+      'wait=',
+      'wait',
+      'wait=1.5',
+      'wait=1e3',
+      'wait=0x10',
+      'respond-async',
+      'return=minimal',
+      'WAIT=x',
+      'wait=-99999999999',
+      'handling=strict, wait=nope',
+    ),
+  },
   { weight: 1, arbitrary: fc.constantFrom('wait=1', 'wait=2', 'respond-async, wait=2', 'wait="1"', 'wait=2;foo=bar', 'Wait = 1') },
   { weight: 1, arbitrary: fc.constantFrom('wait=31', 'wait=99999', 'wait=999999999', 'wait=99999999999999999999') },
   { weight: 1, arbitrary: headerValue(40) },
 );
 
 const hostishArb = fc.oneof(
-  fc.constantFrom('api.contoso.example', 'example.com:8443', '[::1]:7071', 'a:99999', '...', '-', 'evil.example,good.example', 'x y', 'a/b', 'a@b', ''),
+  fc.constantFrom(
+    'api.contoso.example',
+    'example.com:8443',
+    '[::1]:7071',
+    'a:99999',
+    '...',
+    '-',
+    'evil.example,good.example',
+    'x y',
+    'a/b',
+    'a@b',
+    '',
+  ),
   fc.domain(),
   headerValue(40),
 );
@@ -231,7 +367,10 @@ export const headersArb: fc.Arbitrary<[string, string][]> = fc
       forwardedProto: fc.oneof(fc.constantFrom('https', 'http', 'HTTPS', 'ftp', 'https, http', ''), headerValue(10)),
       forwardedFor: fc.oneof(fc.ipV4(), headerValue(30)),
       principal: principalHeadersArb,
-      cors: fc.tuple(fc.oneof(fc.constant('http://app.example'), headerValue(30)), fc.option(fc.constantFrom('POST', 'GET', 'DELETE', 'X'), { nil: undefined })),
+      cors: fc.tuple(
+        fc.oneof(fc.constant('http://app.example'), headerValue(30)),
+        fc.option(fc.constantFrom('POST', 'GET', 'DELETE', 'X'), { nil: undefined }),
+      ),
       traceparent: fc.oneof(fc.constant('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'), headerValue(60)),
       accept: fc.oneof(fc.constantFrom('application/json', 'application/problem+json', 'text/html', '*/*', ''), headerValue(30)),
       extra: fc.array(fc.tuple(token(1, 20), headerValue(80)), { maxLength: 3 }),
@@ -269,7 +408,24 @@ export type BodySpec =
   | { kind: 'large'; bytes: number; fill: 'csv' | 'binary'; chunked: boolean };
 
 const csvCell = fc.oneof(
-  fc.constantFrom('1', '-2.5', '1e3', 'true', 'NA', 'null', '', ' ', '2024-01-31', '"q"', '"a,b"', '"line\nbreak"', '""""', '1,5', 'é', '😀'),
+  fc.constantFrom(
+    '1',
+    '-2.5',
+    '1e3',
+    'true',
+    'NA',
+    'null',
+    '',
+    ' ',
+    '2024-01-31',
+    '"q"',
+    '"a,b"',
+    '"line\nbreak"',
+    '""""',
+    '1,5',
+    'é',
+    '😀',
+  ),
   asciiText(8).map((s) => s.replace(/[",\r\n]/g, '')),
 );
 
@@ -292,22 +448,77 @@ export const csvArb: fc.Arbitrary<string> = fc
   .filter((s) => !looksLikeLeak(s));
 
 /** Byte fragments that are not UTF-8 (lone continuation bytes, overlongs, surrogates, truncated sequences). */
-const invalidUtf8Fragment = fc.constantFrom([0xff], [0xfe, 0xff], [0xc3], [0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xf0, 0x9f, 0x98]);
+const invalidUtf8Fragment = fc.constantFrom(
+  [0xff],
+  [0xfe, 0xff],
+  [0xc3],
+  [0x80],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x98],
+);
 
 export const bodyArb: fc.Arbitrary<BodySpec> = fc.oneof(
   { weight: 2, arbitrary: fc.constant<BodySpec>({ kind: 'none' }) },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('text' as const), text: csvArb, chunked: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('text' as const), text: anyText(200), chunked: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('text' as const), text: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null').filter((s) => !looksLikeLeak(s)), chunked: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('bytes' as const), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 300 }), chunked: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('text' as const),
+      text: fc
+        .jsonValue({ maxDepth: 3 })
+        .map((v) => JSON.stringify(v) ?? 'null')
+        .filter((s) => !looksLikeLeak(s)),
+      chunked: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('bytes' as const),
+      bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 300 }),
+      chunked: fc.boolean(),
+    }),
+  },
   {
     weight: 2,
     arbitrary: fc
-      .array(fc.oneof(invalidUtf8Fragment, asciiText(6).map((s) => [...Buffer.from(s, 'latin1')])), { minLength: 1, maxLength: 8 })
-      .chain((parts) => fc.record({ kind: fc.constant('bytes' as const), bytes: fc.constant([...Buffer.from('a,b\n'), ...parts.flat()]), chunked: fc.boolean() })),
+      .array(
+        fc.oneof(
+          invalidUtf8Fragment,
+          asciiText(6).map((s) => [...Buffer.from(s, 'latin1')]),
+        ),
+        { minLength: 1, maxLength: 8 },
+      )
+      .chain((parts) =>
+        fc.record({
+          kind: fc.constant('bytes' as const),
+          bytes: fc.constant([...Buffer.from('a,b\n'), ...parts.flat()]),
+          chunked: fc.boolean(),
+        }),
+      ),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('large' as const), bytes: fc.integer({ min: 200_001, max: 1_500_000 }), fill: fc.constantFrom('csv' as const, 'binary' as const), chunked: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('large' as const), bytes: fc.integer({ min: 150_000, max: 200_000 }), fill: fc.constant('csv' as const), chunked: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('large' as const),
+      bytes: fc.integer({ min: 200_001, max: 1_500_000 }),
+      fill: fc.constantFrom('csv' as const, 'binary' as const),
+      chunked: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('large' as const),
+      bytes: fc.integer({ min: 150_000, max: 200_000 }),
+      fill: fc.constant('csv' as const),
+      chunked: fc.boolean(),
+    }),
+  },
 );
 
 /** The bytes of a body spec (deterministic: the same spec always gives the same bytes). */
@@ -386,7 +597,17 @@ export interface FuzzResponse {
 }
 
 /** Header names fetch (undici) will not send or rejects. */
-const fetchForbiddenHeaders = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'te', 'trailer']);
+const fetchForbiddenHeaders = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'te',
+  'trailer',
+]);
 
 /** True when fetch can send this request unchanged (method, body on GET/HEAD, header bytes, target shape). */
 export function fetchCanSend(req: FuzzRequest): boolean {
@@ -409,7 +630,12 @@ export async function send(baseUrl: string, req: FuzzRequest, timeoutMs: number)
   if (req.client === 'fetch' && fetchCanSend(req)) {
     const headers = new Headers();
     for (const [n, v] of req.headers) headers.append(n, v);
-    const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) };
+    const init: RequestInit & { duplex?: 'half' } = {
+      method: req.method,
+      headers,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    };
     if (body !== undefined) {
       if (chunked) {
         init.body = new ReadableStream<Uint8Array>({
@@ -427,7 +653,11 @@ export async function send(baseUrl: string, req: FuzzRequest, timeoutMs: number)
     const bytes = Buffer.from(await res.arrayBuffer());
     return { status: res.status, headers: [...res.headers], body: bytes, via: 'fetch' };
   }
-  return rawRequest(baseUrl, { method: req.method, target: req.target, headers: req.headers, ...(body !== undefined ? { body } : {}), chunked }, timeoutMs);
+  return rawRequest(
+    baseUrl,
+    { method: req.method, target: req.target, headers: req.headers, ...(body !== undefined ? { body } : {}), chunked },
+    timeoutMs,
+  );
 }
 
 /** A request sent byte for byte as given (own connection, no normalization). */
@@ -480,7 +710,7 @@ export function rawRequest(baseUrl: string, r: RawRequest, timeoutMs: number): P
       clearTimeout(timer);
       resolve(v);
     };
-    const fail = (e: unknown) => {
+    const fail = (e: Error) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -489,9 +719,13 @@ export function rawRequest(baseUrl: string, r: RawRequest, timeoutMs: number): P
     const onResponse = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => finish({ status: res.statusCode ?? 0, headers: pairsOf(res.rawHeaders), body: Buffer.concat(chunks), via: 'raw' }));
+      res.on('end', () =>
+        finish({ status: res.statusCode ?? 0, headers: pairsOf(res.rawHeaders), body: Buffer.concat(chunks), via: 'raw' }),
+      );
       res.on('error', fail);
-      res.on('aborted', () => finish({ status: res.statusCode ?? 0, headers: pairsOf(res.rawHeaders), body: Buffer.concat(chunks), via: 'raw' }));
+      res.on('aborted', () =>
+        finish({ status: res.statusCode ?? 0, headers: pairsOf(res.rawHeaders), body: Buffer.concat(chunks), via: 'raw' }),
+      );
     };
     req.on('response', onResponse);
     // CONNECT answers arrive as 'connect' (the socket is handed over)
@@ -500,7 +734,8 @@ export function rawRequest(baseUrl: string, r: RawRequest, timeoutMs: number): P
       finish({ status: res.statusCode ?? 0, headers: pairsOf(res.rawHeaders), body: Buffer.alloc(0), via: 'raw' });
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ECONNRESET' || /socket hang up/.test(e.message)) finish({ status: 0, headers: [], body: Buffer.alloc(0), via: 'raw' });
+      if (e.code === 'ECONNRESET' || /socket hang up/.test(e.message))
+        finish({ status: 0, headers: [], body: Buffer.alloc(0), via: 'raw' });
       else fail(e);
     });
     if (r.body !== undefined) {
@@ -544,12 +779,14 @@ export interface QueueFuzzMessage {
  * Azurite does not round-trip). Azure rejects other control characters when the message is put, and
  * Azurite accepts them but then fails every receive of a batch that contains one, so they are left out.
  */
-const queueChar = fc.oneof(
-  { weight: 8, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
-  { weight: 2, arbitrary: fc.integer({ min: 0xa0, max: 0xd7ff }) },
-  { weight: 1, arbitrary: fc.integer({ min: 0xe000, max: 0xfffd }) },
-  { weight: 1, arbitrary: fc.integer({ min: 0x10000, max: 0x10ffff }) },
-).map((c) => String.fromCodePoint(c));
+const queueChar = fc
+  .oneof(
+    { weight: 8, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
+    { weight: 2, arbitrary: fc.integer({ min: 0xa0, max: 0xd7ff }) },
+    { weight: 1, arbitrary: fc.integer({ min: 0xe000, max: 0xfffd }) },
+    { weight: 1, arbitrary: fc.integer({ min: 0x10000, max: 0x10ffff }) },
+  )
+  .map((c) => String.fromCodePoint(c));
 
 /** Random message text that is not canonical base64. */
 export const nonBase64TextArb = fc
@@ -562,15 +799,24 @@ const b64 = (s: string | Uint8Array) => (typeof s === 'string' ? Buffer.from(s, 
 /** A near-valid job message: the right shape with a wrong detail (id, type, version, extra keys). */
 export const nearValidJobMessageArb: fc.Arbitrary<Record<string, unknown>> = fc
   .record({
-    v: fc.oneof({ weight: 4, arbitrary: fc.constant<unknown>(1) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 2, '1', null, 1.5) }),
+    v: fc.oneof(
+      { weight: 4, arbitrary: fc.constant<unknown>(1) },
+      { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 2, '1', null, 1.5) },
+    ),
     jobId: fc.oneof(
       { weight: 4, arbitrary: fc.uuid({ version: 4 }) },
       { weight: 1, arbitrary: fc.constantFrom<unknown>('', 'not-a-uuid', '00000000-0000-0000-0000-000000000000', '../x', 42, null) },
       { weight: 1, arbitrary: fc.uuid({ version: [1, 7] }) },
     ),
-    type: fc.oneof({ weight: 3, arbitrary: fc.constant<unknown>('csv-report') }, { weight: 1, arbitrary: fc.oneof(asciiText(70), fc.constantFrom<unknown>('', '__proto__', 0)) }),
+    type: fc.oneof(
+      { weight: 3, arbitrary: fc.constant<unknown>('csv-report') },
+      { weight: 1, arbitrary: fc.oneof(asciiText(70), fc.constantFrom<unknown>('', '__proto__', 0)) },
+    ),
     correlationId: fc.option(fc.oneof(asciiText(20), fc.constant('x'.repeat(200))), { nil: undefined }),
-    extra: fc.option(fc.dictionary(fc.constantFrom('extra', '__proto__', 'input', 'attempt'), fc.jsonValue({ maxDepth: 1 }), { minKeys: 1, maxKeys: 2 }), { nil: undefined }),
+    extra: fc.option(
+      fc.dictionary(fc.constantFrom('extra', '__proto__', 'input', 'attempt'), fc.jsonValue({ maxDepth: 1 }), { minKeys: 1, maxKeys: 2 }),
+      { nil: undefined },
+    ),
   })
   .map(({ extra, correlationId, ...m }) => ({ ...m, ...(correlationId !== undefined ? { correlationId } : {}), ...(extra ?? {}) }));
 
@@ -581,17 +827,28 @@ export const queueMessagesArb: fc.Arbitrary<QueueFuzzMessage[]> = fc
     fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { minLength: 8, maxLength: 8 }),
     fc.array(fc.jsonValue({ maxDepth: 4 }), { minLength: 8, maxLength: 8 }),
     fc.array(nearValidJobMessageArb, { minLength: 12, maxLength: 12 }),
-    fc.tuple(fc.integer({ min: 30_000, max: 48_000 }), fc.integer({ min: 24_000, max: 36_000 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 5_000, max: 12_000 })),
+    fc.tuple(
+      fc.integer({ min: 30_000, max: 48_000 }),
+      fc.integer({ min: 24_000, max: 36_000 }),
+      fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+      fc.integer({ min: 5_000, max: 12_000 }),
+    ),
   )
   .map(([texts, bytes, jsons, near, [largeTextLength, largeBytesLength, seed, depth]]) => {
     const out: QueueFuzzMessage[] = [];
     for (const t of texts) out.push({ kind: 'text', text: t });
     for (const b of bytes) out.push({ kind: 'base64-bytes', text: b64(b) });
     for (const j of jsons) out.push({ kind: 'base64-json', text: b64(JSON.stringify(j) ?? 'null') });
-    for (const m of near) out.push({ kind: 'base64-near-valid', text: b64(JSON.stringify(m)), ...(typeof m.jobId === 'string' ? { jobId: m.jobId } : {}) });
+    for (const m of near)
+      out.push({ kind: 'base64-near-valid', text: b64(JSON.stringify(m)), ...(typeof m.jobId === 'string' ? { jobId: m.jobId } : {}) });
     // JSON nested deeper than a recursive parser's stack, and a job message whose type is deeply nested
     out.push({ kind: 'base64-deep-json', text: b64(`${'['.repeat(depth)}${']'.repeat(depth)}`) });
-    out.push({ kind: 'base64-deep-json', text: b64(`{"v":1,"jobId":"00000000-0000-4000-8000-000000000000","type":${'{"a":'.repeat(Math.floor(depth / 2))}1${'}'.repeat(Math.floor(depth / 2))}}`) });
+    out.push({
+      kind: 'base64-deep-json',
+      text: b64(
+        `{"v":1,"jobId":"00000000-0000-4000-8000-000000000000","type":${'{"a":'.repeat(Math.floor(depth / 2))}1${'}'.repeat(Math.floor(depth / 2))}}`,
+      ),
+    });
     // ~48 KB: one not-base64 text, one base64 of random bytes (the 64 KiB limit applies to the encoded text)
     let x = seed | 1;
     const rnd = () => {
@@ -601,7 +858,10 @@ export const queueMessagesArb: fc.Arbitrary<QueueFuzzMessage[]> = fc
       return x >>> 0;
     };
     const alphabet = 'abcdefghijklmnopqrstuvwxyz ,;:!?-_{}[]"é€';
-    out.push({ kind: 'large-text', text: `#${Array.from({ length: largeTextLength - 1 }, () => alphabet[rnd() % alphabet.length]).join('')}`.trim() });
+    out.push({
+      kind: 'large-text',
+      text: `#${Array.from({ length: largeTextLength - 1 }, () => alphabet[rnd() % alphabet.length]).join('')}`.trim(),
+    });
     out.push({ kind: 'large-base64', text: b64(Uint8Array.from({ length: largeBytesLength }, () => rnd() & 0xff)) });
     return out;
   });

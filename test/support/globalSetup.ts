@@ -1,7 +1,6 @@
-import { startAzurite, type Azurite } from '../../dev/host/azurite';
+import { type Azurite, startAzurite } from '../../dev/host/azurite';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __AZURITE__: Azurite | undefined;
 }
 

@@ -77,7 +77,9 @@ export interface ActionDefinition {
 }
 
 /** `infra/logic/workflow.definition.json` (a fresh copy each call, so tests can alter it). */
-export function loadWorkflowDefinition(path = join(__dirname, '..', '..', 'infra', 'logic', 'workflow.definition.json')): WorkflowDefinition {
+export function loadWorkflowDefinition(
+  path = join(__dirname, '..', '..', 'infra', 'logic', 'workflow.definition.json'),
+): WorkflowDefinition {
   return JSON.parse(readFileSync(path, 'utf8')) as WorkflowDefinition;
 }
 
@@ -227,9 +229,7 @@ function tokenize(src: string): Token[] {
 }
 
 type Node =
-  | { k: 'lit'; v: string | number }
-  | { k: 'call'; name: string; args: Node[] }
-  | { k: 'index'; target: Node; key: Node; optional: boolean };
+  { k: 'lit'; v: string | number } | { k: 'call'; name: string; args: Node[] } | { k: 'index'; target: Node; key: Node; optional: boolean };
 
 function parseExpression(src: string): Node {
   const tokens = tokenize(src);
@@ -246,7 +246,8 @@ function parseExpression(src: string): Node {
     if (tok.t === 'str' || tok.t === 'num') node = { k: 'lit', v: tok.v };
     else if (tok.t === 'ident') {
       const next = peek();
-      if (!next || next.t !== 'punct' || next.v !== '(') throw new UnsupportedWorkflowFeature(`Bare identifier '${tok.v}' in expression: ${src}`);
+      if (!next || next.t !== 'punct' || next.v !== '(')
+        throw new UnsupportedWorkflowFeature(`Bare identifier '${tok.v}' in expression: ${src}`);
       p++;
       const args: Node[] = [];
       const close = peek();
@@ -293,7 +294,8 @@ export interface EvalContext {
   action: (name: string) => ActionResult;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 
 /** Property lookup as Logic Apps does it: exact name first, then case-insensitively. */
 function lookup(obj: Record<string, unknown>, key: string): { found: boolean; value: unknown } {
@@ -401,7 +403,10 @@ function evaluateNode(node: Node, ctx: EvalContext, src: string): unknown {
       if (!fn || !Object.prototype.hasOwnProperty.call(functions, node.name)) {
         throw new UnsupportedWorkflowFeature(`Unsupported function '${node.name}' in expression: ${src}`);
       }
-      return fn(node.args.map((a) => () => evaluateNode(a, ctx, src)), ctx);
+      return fn(
+        node.args.map((a) => () => evaluateNode(a, ctx, src)),
+        ctx,
+      );
     }
     case 'index': {
       const target = evaluateNode(node.target, ctx, src);
@@ -449,7 +454,8 @@ function evaluateString(s: string, ctx: EvalContext): unknown {
     let j = start + 2;
     let inString = false;
     for (; j < s.length; j++) {
-      if (s[j] === "'") inString = !inString; // '' inside a string toggles twice: still correct
+      if (s[j] === "'")
+        inString = !inString; // '' inside a string toggles twice: still correct
       else if (s[j] === '}' && !inString) break;
     }
     if (j >= s.length) throw new InvalidTemplate(`Unterminated '@{' in: ${s}`);
@@ -523,10 +529,29 @@ export function isoDurationMs(d: string): number {
 }
 
 const statusNames: Record<number, string> = {
-  200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'NoContent', 301: 'MovedPermanently', 302: 'Found', 303: 'SeeOther',
-  307: 'TemporaryRedirect', 308: 'PermanentRedirect', 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound',
-  408: 'RequestTimeout', 409: 'Conflict', 413: 'RequestEntityTooLarge', 415: 'UnsupportedMediaType', 422: 'UnprocessableEntity',
-  429: 'TooManyRequests', 500: 'InternalServerError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'GatewayTimeout',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'NoContent',
+  301: 'MovedPermanently',
+  302: 'Found',
+  303: 'SeeOther',
+  307: 'TemporaryRedirect',
+  308: 'PermanentRedirect',
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  408: 'RequestTimeout',
+  409: 'Conflict',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'UnprocessableEntity',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
 };
 
 /** The evaluated inputs of an HTTP action. */
@@ -552,7 +577,8 @@ function retryPlan(p: HttpActionInputs['retryPolicy']): RetryPlan {
   if (p.type === 'fixed') {
     const extra = Object.keys(p).filter((k) => !['type', 'count', 'interval'].includes(k));
     if (extra.length) throw new UnsupportedWorkflowFeature(`retryPolicy keys ${extra.join(', ')}`);
-    if (!Number.isInteger(p.count) || p.count! < 1 || p.count! > 90) throw new InvalidTemplate(`retryPolicy.count must be 1-90, got ${p.count}`);
+    if (!Number.isInteger(p.count) || p.count! < 1 || p.count! > 90)
+      throw new InvalidTemplate(`retryPolicy.count must be 1-90, got ${p.count}`);
     return { count: p.count!, intervalMs: isoDurationMs(p.interval ?? '') };
   }
   throw new UnsupportedWorkflowFeature(`retryPolicy type '${p.type}'`);
@@ -568,11 +594,17 @@ const retryable = (status: number) => status === 408 || status === 429 || status
 export async function runHttpAction(
   name: string,
   inputs: HttpActionInputs,
-  options: { timeout?: string; authenticate?: ReplayOptions['authenticate']; sleep?: ReplayOptions['sleep']; now?: ReplayOptions['now'] } = {},
+  options: {
+    timeout?: string;
+    authenticate?: ReplayOptions['authenticate'];
+    sleep?: ReplayOptions['sleep'];
+    now?: ReplayOptions['now'];
+  } = {},
 ): Promise<ActionResult> {
   const unknown = Object.keys(inputs).filter((k) => !httpInputKeys.has(k));
   if (unknown.length) throw new UnsupportedWorkflowFeature(`HTTP action inputs not implemented: ${unknown.join(', ')}`);
-  if (typeof inputs.uri !== 'string' || !/^https?:\/\//.test(inputs.uri)) throw new InvalidTemplate(`HTTP action uri must be absolute: ${String(inputs.uri)}`);
+  if (typeof inputs.uri !== 'string' || !/^https?:\/\//.test(inputs.uri))
+    throw new InvalidTemplate(`HTTP action uri must be absolute: ${String(inputs.uri)}`);
   const method = String(inputs.method).toUpperCase();
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -589,7 +621,11 @@ export async function runHttpAction(
     ...r,
   });
   const timedOut = () =>
-    result({ status: 'TimedOut', code: 'ActionTimedOut', error: { code: 'ActionTimedOut', message: `The action '${name}' did not complete within ${options.timeout}.` } });
+    result({
+      status: 'TimedOut',
+      code: 'ActionTimedOut',
+      error: { code: 'ActionTimedOut', message: `The action '${name}' did not complete within ${options.timeout}.` },
+    });
 
   let authHeaders: Record<string, string> = {};
   if (inputs.authentication) {
@@ -621,11 +657,21 @@ export async function runHttpAction(
 
   /** Sends one request with the retry policy; undefined when the deadline passed. */
   type Answer = { status: number; headers: Record<string, string>; bytes: Buffer; url: string } | { error: string } | undefined;
-  const send = async (req: { method: string; url: string; headers: Record<string, string>; body?: Buffer }, kind: 'request' | 'poll', waitedMs: number): Promise<Answer> => {
+  const send = async (
+    req: { method: string; url: string; headers: Record<string, string>; body?: Buffer },
+    kind: 'request' | 'poll',
+    waitedMs: number,
+  ): Promise<Answer> => {
     let attempt = 0;
     let waited = waitedMs;
     for (;;) {
-      const ex: Exchange = { method: req.method, url: req.url, requestHeaders: req.headers, waitedMs: waited, kind: attempt === 0 ? kind : 'retry' };
+      const ex: Exchange = {
+        method: req.method,
+        url: req.url,
+        requestHeaders: req.headers,
+        waitedMs: waited,
+        kind: attempt === 0 ? kind : 'retry',
+      };
       exchanges.push(ex);
       const left = deadline - now();
       let res: Response | undefined;
@@ -662,7 +708,11 @@ export async function runHttpAction(
     }
   };
 
-  let answer = await send({ method, url: inputs.uri, headers: { ...baseHeaders, ...authHeaders }, ...(content.bytes ? { body: content.bytes } : {}) }, 'request', 0);
+  let answer = await send(
+    { method, url: inputs.uri, headers: { ...baseHeaders, ...authHeaders }, ...(content.bytes ? { body: content.bytes } : {}) },
+    'request',
+    0,
+  );
   for (;;) {
     if (answer === undefined) return timedOut();
     if ('error' in answer) return result({ status: 'Failed', error: { code: 'ConnectionFailure', message: answer.error } });
@@ -673,7 +723,11 @@ export async function runHttpAction(
     if (!(await wait(waitMs))) return timedOut();
     answer = await send({ method: 'GET', url: new URL(location, answer.url).toString(), headers: { ...authHeaders } }, 'poll', waitMs);
   }
-  const outputs: HttpOutputs = { statusCode: answer.status, headers: answer.headers, body: toContent(answer.bytes, answer.headers['content-type']) };
+  const outputs: HttpOutputs = {
+    statusCode: answer.status,
+    headers: answer.headers,
+    body: toContent(answer.bytes, answer.headers['content-type']),
+  };
   const code = statusNames[answer.status] ?? String(answer.status);
   if (answer.status >= 200 && answer.status < 300) return result({ status: 'Succeeded', code, outputs });
   // 3xx: not followed by the asynchronous pattern; the action fails (MicrosoftDocs/azure-docs#40772).
@@ -711,11 +765,13 @@ function validateAction(name: string, def: ActionDefinition): void {
   const extra = Object.keys(def).filter((k) => !actionKeys.has(k));
   if (extra.length) throw new UnsupportedWorkflowFeature(`Action ${name}: keys not implemented: ${extra.join(', ')}`);
   for (const statuses of Object.values(def.runAfter ?? {})) {
-    for (const s of statuses) if (!['Succeeded', 'Failed', 'TimedOut', 'Skipped'].includes(s)) throw new InvalidTemplate(`Action ${name}: runAfter status ${s}`);
+    for (const s of statuses)
+      if (!['Succeeded', 'Failed', 'TimedOut', 'Skipped'].includes(s)) throw new InvalidTemplate(`Action ${name}: runAfter status ${s}`);
   }
   if (def.type === 'Http') {
     if (def.kind !== undefined) throw new UnsupportedWorkflowFeature(`Http action ${name} of kind ${String(def.kind)}`);
-    if (def.limit && Object.keys(def.limit).some((k) => k !== 'timeout')) throw new UnsupportedWorkflowFeature(`Action ${name}: limit keys other than timeout`);
+    if (def.limit && Object.keys(def.limit).some((k) => k !== 'timeout'))
+      throw new UnsupportedWorkflowFeature(`Action ${name}: limit keys other than timeout`);
     const unknown = Object.keys(def.inputs).filter((k) => !httpInputKeys.has(k));
     if (unknown.length) throw new UnsupportedWorkflowFeature(`HTTP action ${name}: inputs not implemented: ${unknown.join(', ')}`);
   } else if (def.type === 'Response') {
@@ -751,7 +807,11 @@ function orderActions(actions: Record<string, ActionDefinition>): string[] {
  * what the Response action answered (status, headers, body bytes), with each action's record and
  * the HTTP exchanges.
  */
-export async function replayWorkflow(definition: WorkflowDefinition, trigger: TriggerRequest, options: ReplayOptions = {}): Promise<Replay> {
+export async function replayWorkflow(
+  definition: WorkflowDefinition,
+  trigger: TriggerRequest,
+  options: ReplayOptions = {},
+): Promise<Replay> {
   const now = options.now ?? Date.now;
   const startedAt = now();
   const runName = options.runName ?? newRunName();
@@ -767,11 +827,13 @@ export async function replayWorkflow(definition: WorkflowDefinition, trigger: Tr
   const extraTriggerInputs = Object.keys(ti).filter((k) => !['method', 'relativePath'].includes(k));
   if (extraTriggerInputs.length) throw new UnsupportedWorkflowFeature(`Trigger inputs ${extraTriggerInputs.join(', ')}`);
   const method = (trigger.method ?? 'POST').toUpperCase();
-  if (typeof ti.method === 'string' && ti.method.toUpperCase() !== method) throw new Error(`Trigger accepts ${ti.method}, not ${method} (the caller would get 405)`);
+  if (typeof ti.method === 'string' && ti.method.toUpperCase() !== method)
+    throw new Error(`Trigger accepts ${ti.method}, not ${method} (the caller would get 405)`);
   const relativePathParameters = typeof ti.relativePath === 'string' ? matchRelativePath(ti.relativePath, trigger.relativePath) : {};
   const triggerHeaders = { ...(trigger.headers ?? {}) };
   const contentTypeHeader = Object.entries(triggerHeaders).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
-  const bodyBytes = trigger.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(trigger.body) ? trigger.body : Buffer.from(trigger.body, 'utf8');
+  const bodyBytes =
+    trigger.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(trigger.body) ? trigger.body : Buffer.from(trigger.body, 'utf8');
   const triggerOutputs = {
     headers: triggerHeaders,
     queries: { ...(trigger.query ?? {}) },
@@ -816,7 +878,7 @@ export async function replayWorkflow(definition: WorkflowDefinition, trigger: Tr
       continue;
     }
     if (def.type === 'Http') {
-      const inputs = evaluateValue(def.inputs, ctx) as unknown as HttpActionInputs;
+      const inputs = evaluateValue(def.inputs, ctx) as HttpActionInputs;
       results[name] = await runHttpAction(name, inputs, {
         ...(def.limit?.timeout ? { timeout: def.limit.timeout } : {}),
         ...(options.authenticate ? { authenticate: options.authenticate } : {}),
@@ -826,7 +888,8 @@ export async function replayWorkflow(definition: WorkflowDefinition, trigger: Tr
     } else if (def.type === 'Response') {
       if (response) throw new InvalidTemplate(`Action ${name}: the trigger was already answered by ${response.action}`);
       const inputs = evaluateValue(def.inputs, ctx) as { statusCode: unknown; headers?: Record<string, unknown>; body?: unknown };
-      const status = typeof inputs.statusCode === 'string' && /^\d+$/.test(inputs.statusCode) ? Number(inputs.statusCode) : inputs.statusCode;
+      const status =
+        typeof inputs.statusCode === 'string' && /^\d+$/.test(inputs.statusCode) ? Number(inputs.statusCode) : inputs.statusCode;
       if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
         throw new InvalidTemplate(`Action ${name}: statusCode ${JSON.stringify(inputs.statusCode)} is not an HTTP status`);
       }

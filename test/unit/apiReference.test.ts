@@ -1,6 +1,8 @@
-import MarkdownIt from 'markdown-it';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import MarkdownIt from 'markdown-it';
+
 import { jobStatusSchema } from '../../src/core/jobs/model';
 import { processors } from '../../src/core/processors/registry';
 import { runtimeStatusOf } from '../../src/http/jobResponses';
@@ -64,8 +66,7 @@ function tablesIn(body: Token[]): Table[] {
     else if (t.type === 'tr_open') row = [];
     else if ((t.type === 'th_open' || t.type === 'td_open') && current) {
       row.push(body[i + 1]?.type === 'inline' ? body[i + 1]!.content : '');
-    }
-    else if (t.type === 'tr_close' && current) {
+    } else if (t.type === 'tr_close' && current) {
       if (current.header.length === 0) current.header = row;
       else current.rows.push(row);
     } else if (t.type === 'table_close' && current) {
@@ -248,7 +249,11 @@ test('every in-page link of the reference points at a heading', () => {
   const seen = new Map<string, number>();
   const anchors = new Set(
     sections.map((s) => {
-      const text = s.title.replace(/`/g, '').toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+      const text = s.title
+        .replace(/`/g, '')
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-');
       const n = seen.get(text) ?? 0;
       seen.set(text, n + 1);
       return n === 0 ? text : `${text}-${n}`;

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { browserCandidates, findBrowser } from '../support/browser';
 
 /** test/support/browser.ts: which browser the browser tests drive, on any machine. */

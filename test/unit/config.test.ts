@@ -1,4 +1,4 @@
-import { ConfigurationError, loadConfig, settingNames, settingsSchema, type AppConfig } from '../../src/core/config';
+import { type AppConfig, ConfigurationError, loadConfig, settingNames, settingsSchema } from '../../src/core/config';
 
 // ------------------------------------------------------------------------------------------------
 // Helpers
@@ -127,7 +127,12 @@ describe('values', () => {
     // Only the minimum set, above the default maximum of 30.
     const onlyMin = loadConfig({ ...devStorage, JOBS_RETRY_AFTER_SECONDS: '40' });
     expect(onlyMin.maxRetryAfterSeconds).toBeGreaterThanOrEqual(onlyMin.retryAfterSeconds);
-    for (const [min, max] of [['1', '1'], ['3', '2'], ['3600', '1'], ['2', '3600']] as const) {
+    for (const [min, max] of [
+      ['1', '1'],
+      ['3', '2'],
+      ['3600', '1'],
+      ['2', '3600'],
+    ] as const) {
       const c = loadConfig({ ...devStorage, JOBS_RETRY_AFTER_SECONDS: min, JOBS_MAX_RETRY_AFTER_SECONDS: max });
       expect(c.maxRetryAfterSeconds).toBeGreaterThanOrEqual(c.retryAfterSeconds);
       expect(c.maxRetryAfterSeconds).toBe(Math.max(Number(min), Number(max)));
@@ -174,11 +179,20 @@ describe('storage connection', () => {
       AzureWebJobsStorage__credential: 'managedidentity',
       AzureWebJobsStorage__clientId: '11111111-2222-3333-4444-555555555555',
     });
-    expect(config.storage).toEqual({ kind: 'identity', blobServiceUri: blob, queueServiceUri: queue, clientId: '11111111-2222-3333-4444-555555555555' });
+    expect(config.storage).toEqual({
+      kind: 'identity',
+      blobServiceUri: blob,
+      queueServiceUri: queue,
+      clientId: '11111111-2222-3333-4444-555555555555',
+    });
   });
 
   test('identity-based without a client id (system-assigned identity)', () => {
-    const config = loadConfig({ AzureWebJobsStorage__blobServiceUri: blob, AzureWebJobsStorage__queueServiceUri: queue, AzureWebJobsStorage__clientId: '' });
+    const config = loadConfig({
+      AzureWebJobsStorage__blobServiceUri: blob,
+      AzureWebJobsStorage__queueServiceUri: queue,
+      AzureWebJobsStorage__clientId: '',
+    });
     expect(config.storage).toEqual({ kind: 'identity', blobServiceUri: blob, queueServiceUri: queue });
     expect(config.storage).not.toHaveProperty('clientId');
   });

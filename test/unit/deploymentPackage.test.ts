@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+
 import globby from 'globby';
 
 /**
@@ -46,11 +47,17 @@ afterAll(() => {
 
 test('the package holds host.json, package.json and every file the "main" glob loads, and nothing else of the project', async () => {
   const files = walk(staged);
-  expect(files).toEqual(expect.arrayContaining(['host.json', 'package.json', 'package-lock.json', 'dist/src/index.js', 'dist/ui/app.js', 'dist/ui/index.html']));
+  expect(files).toEqual(
+    expect.arrayContaining(['host.json', 'package.json', 'package-lock.json', 'dist/src/index.js', 'dist/ui/app.js', 'dist/ui/index.html']),
+  );
   const loaded = await globby(rootPackage.main, { cwd: staged });
   expect(loaded.length).toBeGreaterThanOrEqual(5);
-  expect(loaded.filter((f) => f.startsWith('dist/src/functions/'))).toHaveLength(readdirSync(join(repo, 'src', 'functions')).filter((f) => f.endsWith('.ts')).length);
-  const unexpected = files.filter((f) => !/^(host\.json|package\.json|package-lock\.json|\.funcignore|dist\/src\/.+\.js|dist\/ui\/[^/]+)$/.test(f));
+  expect(loaded.filter((f) => f.startsWith('dist/src/functions/'))).toHaveLength(
+    readdirSync(join(repo, 'src', 'functions')).filter((f) => f.endsWith('.ts')).length,
+  );
+  const unexpected = files.filter(
+    (f) => !/^(host\.json|package\.json|package-lock\.json|\.funcignore|dist\/src\/.+\.js|dist\/ui\/[^/]+)$/.test(f),
+  );
   expect(unexpected).toEqual([]);
   expect(files.filter((f) => /\.js\.map$|^dist\/(dev|test|bench|scripts)\/|local\.settings|jest\./.test(f))).toEqual([]);
 });
@@ -81,7 +88,10 @@ test('the staged app loads on its own: every function registers, no "Cannot find
   const result = JSON.parse(out.trim().split('\n').pop()!) as { functions: string[]; files: number; outside: string[] };
   expect(result.files).toBeGreaterThanOrEqual(5);
   // One function per file in src/functions, named after it.
-  const expected = readdirSync(join(repo, 'src', 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')).sort();
+  const expected = readdirSync(join(repo, 'src', 'functions'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort();
   expect(result.functions).toEqual(expected);
   // Every dependency the app loaded came from the staged node_modules.
   expect(result.outside).toEqual([]);

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+
 import * as durable from 'durable-functions';
+
 import { OrchestrationRuntimeStatus, runtimeStatusOf } from '../../src/http/jobResponses';
 
 /**

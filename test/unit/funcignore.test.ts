@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+
 import globby from 'globby';
 import ignore from 'ignore';
 
@@ -111,11 +112,22 @@ describe('.funcignore', () => {
     const loaded = await globby(main, { cwd: repo });
     expect(loaded.length).toBeGreaterThanOrEqual(5);
     for (const f of loaded) expect(kept).toContain(f);
-    expect(kept).toEqual(expect.arrayContaining(['host.json', 'package.json', 'package-lock.json', 'dist/ui/app.js', 'dist/ui/index.html']));
+    expect(kept).toEqual(
+      expect.arrayContaining(['host.json', 'package.json', 'package-lock.json', 'dist/ui/app.js', 'dist/ui/index.html']),
+    );
   });
 
   it('leaves out dev-only, secret and bulky files, including jest.soak.config.js and source maps at any depth', () => {
-    for (const p of ['jest.soak.config.js', 'jest.config.js', 'local.settings.json', 'dist/src/index.js.map', 'dist/src/functions/submitJob.js.map', 'dist/package/host.json', 'src/index.ts', 'npm-debug.log']) {
+    for (const p of [
+      'jest.soak.config.js',
+      'jest.config.js',
+      'local.settings.json',
+      'dist/src/index.js.map',
+      'dist/src/functions/submitJob.js.map',
+      'dist/package/host.json',
+      'src/index.ts',
+      'npm-debug.log',
+    ]) {
       expect([p, gitignore.ignores(p), coreTools.denies(p)]).toEqual([p, true, true]);
     }
   });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { findBicep, lintMain, nugetRid, parseDiagnostics } from '../../scripts/infraCheck';
 
 /**
@@ -9,11 +10,21 @@ import { findBicep, lintMain, nugetRid, parseDiagnostics } from '../../scripts/i
  * infraConsistency.test.ts (CI requires it; elsewhere the compiled checks are reported as skipped).
  */
 const bicep = findBicep();
-if (!bicep && (process.env.CI === 'true' || process.env.CI === '1')) throw new Error('CI=true but no Bicep CLI was found (npm run infra:check -- --install).');
+if (!bicep && (process.env.CI === 'true' || process.env.CI === '1'))
+  throw new Error('CI=true but no Bicep CLI was found (npm run infra:check -- --install).');
 
 test('parses the CLI text diagnostics format', () => {
-  expect(parseDiagnostics('/x/main.bicep(3,7) : Warning no-unused-params: Parameter "p" is declared but never used. [https://aka.ms/x]\nnoise\n')).toEqual([
-    { location: '/x/main.bicep(3,7)', level: 'Warning', code: 'no-unused-params', message: 'Parameter "p" is declared but never used. [https://aka.ms/x]' },
+  expect(
+    parseDiagnostics(
+      '/x/main.bicep(3,7) : Warning no-unused-params: Parameter "p" is declared but never used. [https://aka.ms/x]\nnoise\n',
+    ),
+  ).toEqual([
+    {
+      location: '/x/main.bicep(3,7)',
+      level: 'Warning',
+      code: 'no-unused-params',
+      message: 'Parameter "p" is declared but never used. [https://aka.ms/x]',
+    },
   ]);
   expect(nugetRid('linux', 'x64')).toBe('linux-x64');
   expect(nugetRid('darwin', 'arm64')).toBe('osx-arm64');
@@ -42,6 +53,10 @@ test('parses the CLI text diagnostics format', () => {
         '',
       ].join('\n'),
     );
-    expect(lintMain(bicep!.path, file).map((d) => `${d.code} ${d.location.replace(/^.*:/, '')}`).sort()).toEqual(['BCP081 5', 'no-unused-params 4']);
+    expect(
+      lintMain(bicep!.path, file)
+        .map((d) => `${d.code} ${d.location.replace(/^.*:/, '')}`)
+        .sort(),
+    ).toEqual(['BCP081 5', 'no-unused-params 4']);
   });
 });

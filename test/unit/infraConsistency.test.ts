@@ -13,12 +13,24 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+import { buildMainCached, findBicep } from '../../scripts/infraCheck';
 import { loadConfig, settingNames, settingsSchema } from '../../src/core/config';
 import { routePrefix as appRoutePrefix } from '../../src/http/urls';
-import { buildMainCached, findBicep } from '../../scripts/infraCheck';
-import { evaluate, resourcesOf, scopeOf, UnevaluableExpression, type ArmResource, type ArmScope, type ArmTemplate } from '../support/armExpressions';
+import {
+  type ArmResource,
+  type ArmScope,
+  type ArmTemplate,
+  evaluate,
+  resourcesOf,
+  scopeOf,
+  UnevaluableExpression,
+} from '../support/armExpressions';
 
 const root = path.resolve(__dirname, '..', '..');
+
+/** A setting's default as app settings hold it: strings as they are, numbers and booleans as String() writes them. */
+const settingText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 const read = (rel: string): string => fs.readFileSync(path.join(root, rel), 'utf8');
 
 const hostJson = JSON.parse(read('host.json')) as {
@@ -36,7 +48,9 @@ const defaultConfig = loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=t
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 const bicep = findBicep();
 if (!bicep && inCi) {
-  throw new Error('CI=true but no Bicep CLI was found: CI must compile infra/main.bicep (run `npm run infra:check -- --install` first, as .ci/run does).');
+  throw new Error(
+    'CI=true but no Bicep CLI was found: CI must compile infra/main.bicep (run `npm run infra:check -- --install` first, as .ci/run does).',
+  );
 }
 /** `describe` for the groups that need the compiled template; without a CLI (not CI) they are not registered. */
 const describeCompiled: (name: string, fn: () => void) => void = bicep
@@ -56,7 +70,11 @@ const mainValues = { environmentName: 'dev', location: 'westeurope' };
 function deployment(name: string): { resource: ArmResource; template: ArmTemplate; args: Record<string, { value: unknown }> } {
   const resource = resourcesOf(main).find((r) => r.type === 'Microsoft.Resources/deployments' && r.name === name);
   if (!resource) throw new Error(`no module deployment '${name}' in the compiled template`);
-  return { resource, template: resource.properties!.template as ArmTemplate, args: resource.properties!.parameters as Record<string, { value: unknown }> };
+  return {
+    resource,
+    template: resource.properties!.template as ArmTemplate,
+    args: resource.properties!.parameters as Record<string, { value: unknown }>,
+  };
 }
 
 /**
@@ -120,7 +138,7 @@ describe('infra: local settings match src/core/config.ts', () => {
   it.each(jobsSettingNames)('%s is in local.settings.example.json with the default of the app schema', (name) => {
     expect(Object.keys(localSettings.Values)).toContain(name);
     const expected = schemaDefaults[name];
-    expect(localSettings.Values[name]).toBe(expected === undefined ? '' : String(expected));
+    expect(localSettings.Values[name]).toBe(expected === undefined ? '' : settingText(expected));
   });
 
   it('local.settings.example.json sets no JOBS_* name the app does not read, and uses a connection string locally', () => {
@@ -136,14 +154,29 @@ describeCompiled('infra (compiled): app settings match src/core/config.ts', () =
     expect(Object.keys(settings)).toContain(name);
     const expected = schemaDefaults[name];
     // Optional settings without default (JOBS_PUBLIC_BASE_URL) must be empty: the app treats '' as unset.
-    expect(settings[name]).toBe(expected === undefined ? '' : String(expected));
+    expect(settings[name]).toBe(expected === undefined ? '' : settingText(expected));
   });
 
   it('passes parameters through: queue, container, retention and public base URL follow main.bicep parameters', () => {
-    const settings = deployedAppSettings({ jobsQueueName: 'work-queue', jobsContainerName: 'work-data', retentionDays: 3, publicBaseUrl: 'https://jobs.example' });
-    expect(settings).toMatchObject({ JOBS_QUEUE_NAME: 'work-queue', JOBS_CONTAINER_NAME: 'work-data', JOBS_RETENTION_DAYS: '3', JOBS_PUBLIC_BASE_URL: 'https://jobs.example' });
+    const settings = deployedAppSettings({
+      jobsQueueName: 'work-queue',
+      jobsContainerName: 'work-data',
+      retentionDays: 3,
+      publicBaseUrl: 'https://jobs.example',
+    });
+    expect(settings).toMatchObject({
+      JOBS_QUEUE_NAME: 'work-queue',
+      JOBS_CONTAINER_NAME: 'work-data',
+      JOBS_RETENTION_DAYS: '3',
+      JOBS_PUBLIC_BASE_URL: 'https://jobs.example',
+    });
     const config = loadConfig({ ...settings });
-    expect(config).toMatchObject({ queueName: 'work-queue', poisonQueueName: 'work-queue-poison', containerName: 'work-data', retentionDays: 3 });
+    expect(config).toMatchObject({
+      queueName: 'work-queue',
+      poisonQueueName: 'work-queue-poison',
+      containerName: 'work-data',
+      retentionDays: 3,
+    });
   });
 
   it('sets no JOBS_* name the app does not read (typos would be silently ignored)', () => {
@@ -216,13 +249,22 @@ describeCompiled('infra (compiled): Flex Consumption', () => {
       scaleAndConcurrency: { instanceMemoryMB: 2048, maximumInstanceCount: 100 },
       runtime: { name: 'node', version: '22' },
     });
-    expect(evaluate(site!.identity, scope)).toEqual({ type: 'UserAssigned', userAssignedIdentities: { [apiStandIns.identityResourceId]: {} } });
+    expect(evaluate(site!.identity, scope)).toEqual({
+      type: 'UserAssigned',
+      userAssignedIdentities: { [apiStandIns.identityResourceId]: {} },
+    });
     expect(site!.properties).toMatchObject({ httpsOnly: true, siteConfig: { minTlsVersion: '1.2', ftpsState: 'Disabled' } });
   });
 
   it('sets none of the app settings Flex Consumption rejects', () => {
     const settings = Object.keys(deployedAppSettings());
-    for (const name of ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_NODE_DEFAULT_VERSION', 'WEBSITE_CONTENTSHARE']) {
+    for (const name of [
+      'FUNCTIONS_WORKER_RUNTIME',
+      'FUNCTIONS_EXTENSION_VERSION',
+      'WEBSITE_RUN_FROM_PACKAGE',
+      'WEBSITE_NODE_DEFAULT_VERSION',
+      'WEBSITE_CONTENTSHARE',
+    ]) {
       expect(settings).not.toContain(name);
       expect(JSON.stringify(main)).not.toContain(`"${name}"`);
     }
@@ -254,7 +296,10 @@ describeCompiled('infra (compiled): queues, containers, lifecycle rule and CORS 
     // The deployment container of functionAppConfig is the second one (placeholder for the resource token).
     expect(names[1]).toBe(moduleScope('api').parameters.deploymentContainerName);
     expect(names[1]).toMatch(/^app-package-/);
-    expect(deployment('storage').args.containerNames!.value).toEqual(["[parameters('jobsContainerName')]", "[variables('deploymentContainerName')]"]);
+    expect(deployment('storage').args.containerNames!.value).toEqual([
+      "[parameters('jobsContainerName')]",
+      "[variables('deploymentContainerName')]",
+    ]);
     expect(deployment('api').args.deploymentContainerName!.value).toBe("[variables('deploymentContainerName')]");
     const [containers] = resourcesOfType('storage', 'Microsoft.Storage/storageAccounts/blobServices/containers');
     expect(containers!.copy).toMatchObject({ count: "[length(parameters('containerNames'))]" });
@@ -273,7 +318,9 @@ describeCompiled('infra (compiled): queues, containers, lifecycle rule and CORS 
         actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: defaultConfig.retentionDays } } },
       },
     });
-    const custom = (evaluate(policy!.properties, moduleScope('storage', { jobsContainerName: 'c2', retentionDays: 2 })) as { policy: { rules: any[] } }).policy.rules[0];
+    const custom = (
+      evaluate(policy!.properties, moduleScope('storage', { jobsContainerName: 'c2', retentionDays: 2 })) as { policy: { rules: any[] } }
+    ).policy.rules[0];
     expect(custom.definition.filters.prefixMatch).toEqual(['c2/']);
     expect(custom.definition.actions.baseBlob.delete.daysAfterModificationGreaterThan).toBe(2);
   });
@@ -287,7 +334,7 @@ describeCompiled('infra (compiled): queues, containers, lifecycle rule and CORS 
     expect(props.deleteRetentionPolicy).toEqual({ enabled: false });
   });
 
-  it('sets the API\'s CORS origins from the comma-separated apiCorsAllowedOrigins parameter (none by default)', () => {
+  it("sets the API's CORS origins from the comma-separated apiCorsAllowedOrigins parameter (none by default)", () => {
     const [site] = resourcesOfType('api', 'Microsoft.Web/sites');
     const cors = (values: Record<string, unknown>) => evaluate(site!.properties!.siteConfig.cors, moduleScope('api', values, apiStandIns));
     expect(cors({})).toEqual({ allowedOrigins: [], supportCredentials: false });
@@ -397,20 +444,28 @@ describeCompiled('infra (compiled): App Service authentication and the façade t
     const { authentication, ...rest } = fileDefinition.actions.Submit_job!.inputs;
     expect(authentication).toBeDefined();
     expect(definition.actions.Submit_job!.inputs).toEqual(rest);
-    expect({ ...definition, actions: { ...definition.actions, Submit_job: undefined } }).toEqual({ ...fileDefinition, actions: { ...fileDefinition.actions, Submit_job: undefined } });
+    expect({ ...definition, actions: { ...definition.actions, Submit_job: undefined } }).toEqual({
+      ...fileDefinition,
+      actions: { ...fileDefinition.actions, Submit_job: undefined },
+    });
   });
 
-  it('the façade asks its managed identity for a token for the API\'s app registration when there is one', () => {
+  it("the façade asks its managed identity for a token for the API's app registration when there is one", () => {
     const clientId = '11111111-2222-3333-4444-555555555555';
     const { definition, parameters } = workflowDefinition({ apiAuthClientId: clientId });
     expect(parameters.apiAudience!.value).toBe(clientId);
     expect(parameters.apiBaseUrl!.value).toBe('https://func-api.example');
     expect(definition).toEqual(fileDefinition);
-    expect(definition.actions.Submit_job!.inputs.authentication).toEqual({ type: 'ManagedServiceIdentity', audience: "@parameters('apiAudience')" });
+    expect(definition.actions.Submit_job!.inputs.authentication).toEqual({
+      type: 'ManagedServiceIdentity',
+      audience: "@parameters('apiAudience')",
+    });
     // The API's allowed audiences include that client ID.
     expect(deployment('facade').args.apiAudience!.value).toBe("[parameters('apiAuthClientId')]");
     expect(deployment('api').args.authClientId!.value).toBe("[parameters('apiAuthClientId')]");
-    expect(String(deployment('facade').args.apiBaseUrl!.value)).toMatch(/^\[format\('https:\/\/\{0\}', reference\(.*'api'\), '[\d-]+'\)\.outputs\.defaultHostName\.value\)\]$/);
+    expect(String(deployment('facade').args.apiBaseUrl!.value)).toMatch(
+      /^\[format\('https:\/\/\{0\}', reference\(.*'api'\), '[\d-]+'\)\.outputs\.defaultHostName\.value\)\]$/,
+    );
   });
 });
 
@@ -490,7 +545,6 @@ describe('infra: Logic Apps façade definition', () => {
   });
 });
 
-
 describeCompiled('infra (compiled): role assignments use the documented built-in role IDs', () => {
   // https://learn.microsoft.com/azure/role-based-access-control/built-in-roles (storage, monitor)
   const documented: Record<string, string> = {
@@ -502,7 +556,11 @@ describeCompiled('infra (compiled): role assignments use the documented built-in
   const roleDefinition = (id: string) => `/subscriptions/{subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
   const userId = '99999999-0000-0000-0000-000000000000';
   const assignments = (values: Record<string, unknown> = {}) => {
-    const scope = moduleScope('rbac', { principalId: userId, ...values }, { storageAccountName: 'stexample', appInsightsName: 'appi-example', appPrincipalId: 'app-principal' });
+    const scope = moduleScope(
+      'rbac',
+      { principalId: userId, ...values },
+      { storageAccountName: 'stexample', appInsightsName: 'appi-example', appPrincipalId: 'app-principal' },
+    );
     return resourcesOfType('rbac', 'Microsoft.Authorization/roleAssignments').map((r) => ({
       deployed: r.condition === undefined ? true : evaluate(r.condition, scope),
       scope: evaluate(r.scope, scope),
@@ -523,10 +581,30 @@ describeCompiled('infra (compiled): role assignments use the documented built-in
     const app = assignments().filter((a) => a.principalId === 'app-principal');
     expect(app.map((a) => [a.roleDefinitionId, a.scope, a.principalType, a.deployed]).sort()).toEqual(
       [
-        [roleDefinition(documented['Storage Blob Data Owner']!), '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/stexample', 'ServicePrincipal', true],
-        [roleDefinition(documented['Storage Queue Data Contributor']!), '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/stexample', 'ServicePrincipal', true],
-        [roleDefinition(documented['Storage Table Data Contributor']!), '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/stexample', 'ServicePrincipal', true],
-        [roleDefinition(documented['Monitoring Metrics Publisher']!), '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Insights/components/appi-example', 'ServicePrincipal', true],
+        [
+          roleDefinition(documented['Storage Blob Data Owner']!),
+          '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/stexample',
+          'ServicePrincipal',
+          true,
+        ],
+        [
+          roleDefinition(documented['Storage Queue Data Contributor']!),
+          '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/stexample',
+          'ServicePrincipal',
+          true,
+        ],
+        [
+          roleDefinition(documented['Storage Table Data Contributor']!),
+          '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/stexample',
+          'ServicePrincipal',
+          true,
+        ],
+        [
+          roleDefinition(documented['Monitoring Metrics Publisher']!),
+          '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Insights/components/appi-example',
+          'ServicePrincipal',
+          true,
+        ],
       ].sort(),
     );
     expect(String(deployment('rbac').args.appPrincipalId!.value)).toMatch(/'apiIdentity'\), '[\d-]+'\)\.outputs\.principalId\.value\]$/);
@@ -538,8 +616,16 @@ describeCompiled('infra (compiled): role assignments use the documented built-in
       [roleDefinition(documented['Storage Blob Data Owner']!), roleDefinition(documented['Storage Queue Data Contributor']!)].sort(),
     );
     expect(user.every((a) => a.deployed === true && a.principalType === 'User')).toBe(true);
-    expect(assignments({ principalType: 'ServicePrincipal' }).filter((a) => a.principalId === userId).every((a) => a.principalType === 'ServicePrincipal')).toBe(true);
-    expect(assignments({ principalId: '' }).filter((a) => a.principalId === '').every((a) => a.deployed === false)).toBe(true);
+    expect(
+      assignments({ principalType: 'ServicePrincipal' })
+        .filter((a) => a.principalId === userId)
+        .every((a) => a.principalType === 'ServicePrincipal'),
+    ).toBe(true);
+    expect(
+      assignments({ principalId: '' })
+        .filter((a) => a.principalId === '')
+        .every((a) => a.deployed === false),
+    ).toBe(true);
   });
 });
 
@@ -567,7 +653,8 @@ describe('azd wiring', () => {
     const postprovision = /^ {2}postprovision:\n((?: {4}.*\n?)+)/m.exec(hooks![1]!);
     expect(postprovision).not.toBeNull();
     expect(postprovision![1]!.match(/run: node infra\/hooks\/waitForStorageAccess\.js$/gm)).toHaveLength(2);
-    for (const file of ['infra/hooks/waitForStorageAccess.js', 'infra/hooks/stagePackage.js']) expect(fs.existsSync(path.join(root, file))).toBe(true);
+    for (const file of ['infra/hooks/waitForStorageAccess.js', 'infra/hooks/stagePackage.js'])
+      expect(fs.existsSync(path.join(root, file))).toBe(true);
   });
 
   it('maps the azd environment into main.bicep parameters, including the principal type (ServicePrincipal in CI)', () => {

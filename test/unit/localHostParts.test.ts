@@ -1,9 +1,10 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { extensionProcessorCount, parseTimeSpan, readHostJson } from '../../dev/host/hostJson';
 import { decodeBase64MessageText } from '../../dev/host/queueListener';
-import { compareRoutes, compileRoute, matchRoute, type CompiledRoute } from '../../dev/host/routes';
+import { compareRoutes, type CompiledRoute, compileRoute, matchRoute } from '../../dev/host/routes';
 import { applyLocalSettings, resolveBindingExpression } from '../../dev/host/settings';
 import { loadConfig } from '../../src/core/config';
 
@@ -143,18 +144,28 @@ describe('routes: matchRoute', () => {
     expect(matchRoute(compileRoute('files/{*rest}'), 'files/a/%zz')).toBeUndefined();
   });
 
-  test.each(['jobs/{id', 'jobs/x{id}', 'jobs/{id}x', 'jobs/{id=5}', 'jobs/{1abc}', 'jobs/{id:nope}'])('compileRoute(%j) throws', (template) => {
-    expect(() => compileRoute(template)).toThrow();
-  });
+  test.each(['jobs/{id', 'jobs/x{id}', 'jobs/{id}x', 'jobs/{id=5}', 'jobs/{1abc}', 'jobs/{id:nope}'])(
+    'compileRoute(%j) throws',
+    (template) => {
+      expect(() => compileRoute(template)).toThrow();
+    },
+  );
 });
 
 describe('routes: precedence (compareRoutes)', () => {
   test('a literal segment beats a constrained parameter, which beats a plain one, then optional, then catch-all', () => {
     const templates = ['jobs/{*rest}', 'jobs/{id?}', 'jobs/{id}', 'jobs/{id:guid}', 'jobs/status'];
-    const sorted = templates.map(compileRoute).sort(compareRoutes).map((r: CompiledRoute) => r.template);
+    const sorted = templates
+      .map(compileRoute)
+      .sort(compareRoutes)
+      .map((r: CompiledRoute) => r.template);
     expect(sorted).toEqual(['jobs/status', 'jobs/{id:guid}', 'jobs/{id}', 'jobs/{id?}', 'jobs/{*rest}']);
     // The order does not depend on the input order.
-    const reversed = [...templates].reverse().map(compileRoute).sort(compareRoutes).map((r) => r.template);
+    const reversed = [...templates]
+      .reverse()
+      .map(compileRoute)
+      .sort(compareRoutes)
+      .map((r) => r.template);
     expect(reversed).toEqual(sorted);
   });
 
@@ -194,7 +205,10 @@ describe('routes: precedence (compareRoutes)', () => {
     expect(compareRoutes(param, literal)).toBeGreaterThan(0);
     expect(compareRoutes(literal, compileRoute('JOBS/{other}/CANCEL'))).toBe(0);
     expect(dispatch(['jobs/{id}/{action}', 'jobs/{id}/cancel'], 'jobs/1/cancel')?.template).toBe('jobs/{id}/cancel');
-    expect(dispatch(['jobs/{id}/{action}', 'jobs/{id}/cancel'], 'jobs/1/retry')).toEqual({ template: 'jobs/{id}/{action}', params: { id: '1', action: 'retry' } });
+    expect(dispatch(['jobs/{id}/{action}', 'jobs/{id}/cancel'], 'jobs/1/retry')).toEqual({
+      template: 'jobs/{id}/{action}',
+      params: { id: '1', action: 'retry' },
+    });
   });
 });
 
@@ -231,12 +245,26 @@ describe('parseTimeSpan', () => {
     expect(parseTimeSpan('1.02:03:04.5')).toBe(93_784_500);
   });
 
-  test.each(['', 'abc', '+00:00:01', '1.', '00:00:60', '00:60:00', '24:30:00', '24:00:00.5', '1.24:00:00', '24:00', '00:00:10.', '00:00:10.12345678', 'PT10S', '1.2.03:04:05', '00:00:10ms', '00:00:00,5'])(
-    '%j throws',
-    (text) => {
-      expect(() => parseTimeSpan(text)).toThrow(/Invalid TimeSpan/);
-    },
-  );
+  test.each([
+    '',
+    'abc',
+    '+00:00:01',
+    '1.',
+    '00:00:60',
+    '00:60:00',
+    '24:30:00',
+    '24:00:00.5',
+    '1.24:00:00',
+    '24:00',
+    '00:00:10.',
+    '00:00:10.12345678',
+    'PT10S',
+    '1.2.03:04:05',
+    '00:00:10ms',
+    '00:00:00,5',
+  ])('%j throws', (text) => {
+    expect(() => parseTimeSpan(text)).toThrow(/Invalid TimeSpan/);
+  });
 });
 
 describe('readHostJson', () => {
@@ -286,9 +314,17 @@ describe('readHostJson', () => {
   });
 
   test.each<[string, Record<string, unknown>, Record<string, unknown>]>([
-    ['odd batchSize: threshold rounds down, times the processor count', { batchSize: 5 }, { batchSize: 5, newBatchThreshold: 2 * availableParallelism() }],
+    [
+      'odd batchSize: threshold rounds down, times the processor count',
+      { batchSize: 5 },
+      { batchSize: 5, newBatchThreshold: 2 * availableParallelism() },
+    ],
     ['explicit threshold wins', { batchSize: 8, newBatchThreshold: 1 }, { batchSize: 8, newBatchThreshold: 1 }],
-    ['numeric strings, as the configuration binder takes them', { batchSize: '4', maxDequeueCount: '2' }, { batchSize: 4, maxDequeueCount: 2 }],
+    [
+      'numeric strings, as the configuration binder takes them',
+      { batchSize: '4', maxDequeueCount: '2' },
+      { batchSize: 4, maxDequeueCount: 2 },
+    ],
     ['messageEncoding None', { messageEncoding: 'None' }, { messageEncoding: 'none' }],
     ['maxPollingInterval of exactly 100 ms', { maxPollingInterval: '00:00:00.100' }, { maxPollingIntervalMs: 100 }],
     ['visibilityTimeout', { visibilityTimeout: '00:01:00' }, { visibilityTimeoutMs: 60_000 }],
@@ -328,8 +364,12 @@ describe('readHostJson', () => {
   });
 
   test('invalid messageEncoding and invalid TimeSpans throw', () => {
-    expect(() => readHostJson(tempDir({ 'host.json': JSON.stringify({ extensions: { queues: { messageEncoding: 'utf8' } } }) }))).toThrow(/messageEncoding/);
-    expect(() => readHostJson(tempDir({ 'host.json': JSON.stringify({ extensions: { queues: { visibilityTimeout: '10s' } } }) }))).toThrow(/TimeSpan/);
+    expect(() => readHostJson(tempDir({ 'host.json': JSON.stringify({ extensions: { queues: { messageEncoding: 'utf8' } } }) }))).toThrow(
+      /messageEncoding/,
+    );
+    expect(() => readHostJson(tempDir({ 'host.json': JSON.stringify({ extensions: { queues: { visibilityTimeout: '10s' } } }) }))).toThrow(
+      /TimeSpan/,
+    );
     expect(() => readHostJson(tempDir({ 'host.json': JSON.stringify({ functionTimeout: 'forever' }) }))).toThrow(/TimeSpan/);
   });
 
@@ -350,7 +390,12 @@ describe('readHostJson', () => {
 describe('applyLocalSettings', () => {
   const example = {
     IsEncrypted: false,
-    Values: { FUNCTIONS_WORKER_RUNTIME: 'node', AzureWebJobsStorage: 'UseDevelopmentStorage=true', JOBS_QUEUE_NAME: 'jobs', JOBS_RETENTION_DAYS: '7' },
+    Values: {
+      FUNCTIONS_WORKER_RUNTIME: 'node',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      JOBS_QUEUE_NAME: 'jobs',
+      JOBS_RETENTION_DAYS: '7',
+    },
     Host: { LocalHttpPort: 7071, CORS: '*' },
   };
 

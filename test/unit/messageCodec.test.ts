@@ -2,10 +2,10 @@ import {
   decodeBase64Strict,
   encodeJobMessage,
   InvalidMessageError,
+  type JobMessage,
   jobMessageSchema,
   maxEncodedMessageBytes,
   parseJobMessage,
-  type JobMessage,
 } from '../../src/core/jobs/messageCodec';
 
 // ------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { isTerminal, jobRecordSchema, jobStatusSchema, terminalStatuses, type JobRecord, type JobStatus } from '../../src/core/jobs/model';
+import { isTerminal, type JobRecord, jobRecordSchema, type JobStatus, jobStatusSchema, terminalStatuses } from '../../src/core/jobs/model';
 import {
   cancel,
   canceledProblem,
@@ -105,7 +105,13 @@ describe('transition matrix', () => {
     expect(next).not.toBe(job);
     expect(() => jobRecordSchema.parse(next)).not.toThrow();
     // Identity fields never change.
-    expect(next).toMatchObject({ id: job.id, type: job.type, options: job.options, input: job.input, createdDateTime: job.createdDateTime });
+    expect(next).toMatchObject({
+      id: job.id,
+      type: job.type,
+      options: job.options,
+      input: job.input,
+      createdDateTime: job.createdDateTime,
+    });
     expect(next.lastUpdatedDateTime).toBe(later.toISOString());
   });
 

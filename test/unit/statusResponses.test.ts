@@ -1,24 +1,26 @@
-import type { HttpResponseInit } from '@azure/functions';
-import { OrchestrationRuntimeStatus } from 'durable-functions';
 import { Readable } from 'node:stream';
 import { ReadableStream } from 'node:stream/web';
+
+import type { HttpResponseInit } from '@azure/functions';
+import { OrchestrationRuntimeStatus } from 'durable-functions';
+
 import { loadConfig } from '../../src/core/config';
-import { jobStatusSchema, type JobRecord, type JobStatus } from '../../src/core/jobs/model';
+import { type JobRecord, type JobStatus, jobStatusSchema } from '../../src/core/jobs/model';
 import { fail, recordProgress, requestCancel, start, succeed } from '../../src/core/jobs/stateMachine';
 import { problem, ProblemError } from '../../src/core/problem';
 import {
   acceptedDocumentSchema,
   acceptedResponse,
   errorResponse,
+  type ResultAccess,
   retryAfterSeconds,
   statusAcceptedResponse,
   statusDocumentSchema,
   statusResponse,
   toStatusDocument,
-  type ResultAccess,
 } from '../../src/http/jobResponses';
-import { defaultStatusOptions, splitQuery, statusOptionsSchema, type StatusOptions } from '../../src/http/statusOptions';
-import { jobUrls, publicOrigin, routePrefix, type RequestLike } from '../../src/http/urls';
+import { defaultStatusOptions, splitQuery, type StatusOptions, statusOptionsSchema } from '../../src/http/statusOptions';
+import { jobUrls, publicOrigin, type RequestLike, routePrefix } from '../../src/http/urls';
 
 // ------------------------------------------------------------------------------------------------
 // Fixtures: job records are produced by the real state machine.
@@ -57,11 +59,13 @@ const jobs: Record<JobStatus | 'FailedProcessing', JobRecord> = {
 function fakeResults() {
   const calls = { url: 0, open: 0 };
   const access: ResultAccess = {
+    // eslint-disable-next-line @typescript-eslint/require-await -- ResultAccess is async; the expect() inside must reject, not throw
     async url(result) {
       calls.url++;
       expect(result).toEqual(resultRef);
       return sasUrl;
     },
+    // eslint-disable-next-line @typescript-eslint/require-await -- as url() above
     async open(result) {
       calls.open++;
       expect(result).toEqual(resultRef);
@@ -115,7 +119,10 @@ describe('statusResponse: every status × onPending × onComplete', () => {
   });
 
   /** What docs/api.md says the status URL answers. */
-  function expected(status: keyof typeof jobs, options: StatusOptions): { code: number; kind: 'pending' | 'redirect' | 'stream' | 'document' | 'problem' } {
+  function expected(
+    status: keyof typeof jobs,
+    options: StatusOptions,
+  ): { code: number; kind: 'pending' | 'redirect' | 'stream' | 'document' | 'problem' } {
     switch (status) {
       case 'NotStarted':
       case 'Running':
@@ -213,9 +220,9 @@ describe('statusResponse: every status × onPending × onComplete', () => {
 
   test('a Succeeded job without a result is an internal error, not a broken redirect', async () => {
     const { result: _dropped, ...withoutResult } = jobs.Succeeded;
-    await expect(statusResponse(withoutResult, defaultStatusOptions, urlsFor(defaultStatusOptions), 2, fakeResults().access)).rejects.toThrow(
-      /without a result/,
-    );
+    await expect(
+      statusResponse(withoutResult, defaultStatusOptions, urlsFor(defaultStatusOptions), 2, fakeResults().access),
+    ).rejects.toThrow(/without a result/);
   });
 });
 
@@ -254,7 +261,18 @@ describe('toStatusDocument', () => {
       customStatus: { percentComplete: 40, progress: { rows: 4 } },
     });
     // Internal fields stay internal.
-    for (const key of ['attempts', 'input', 'options', 'result', 'cancelRequested', 'lastError', 'owner', 'idempotencyKeyBlob', 'startedDateTime']) expect(doc).not.toHaveProperty(key);
+    for (const key of [
+      'attempts',
+      'input',
+      'options',
+      'result',
+      'cancelRequested',
+      'lastError',
+      'owner',
+      'idempotencyKeyBlob',
+      'startedDateTime',
+    ])
+      expect(doc).not.toHaveProperty(key);
   });
 
   test('resourceLocation only when given; error only when the job has one', () => {
@@ -444,19 +462,86 @@ describe('publicOrigin', () => {
   const fwd = { 'X-Forwarded-Host': 'gw.example.com', 'X-Forwarded-Proto': 'https' };
 
   test.each<{ what: string; url: string; headers: Record<string, string>; trust: boolean; base?: string; expected: string }>([
-    { what: 'configured base URL wins over everything', url: local, headers: fwd, trust: true, base: 'https://api.example.com', expected: 'https://api.example.com' },
+    {
+      what: 'configured base URL wins over everything',
+      url: local,
+      headers: fwd,
+      trust: true,
+      base: 'https://api.example.com',
+      expected: 'https://api.example.com',
+    },
     { what: 'trusted forwarded headers', url: local, headers: fwd, trust: true, expected: 'https://gw.example.com' },
     { what: 'untrusted forwarded headers are ignored', url: local, headers: fwd, trust: false, expected: 'http://localhost:7071' },
-    { what: 'first value of a list, proto case-insensitive', url: local, headers: { 'X-Forwarded-Host': 'gw.example.com:8443, proxy.internal', 'X-Forwarded-Proto': 'HTTPS, http' }, trust: true, expected: 'https://gw.example.com:8443' },
-    { what: 'IPv6 host', url: local, headers: { 'X-Forwarded-Host': '[2001:db8::1]:8080', 'X-Forwarded-Proto': 'http' }, trust: true, expected: 'http://[2001:db8::1]:8080' },
-    { what: 'host without proto keeps the request scheme', url: 'https://func.azurewebsites.net/api/jobs', headers: { 'X-Forwarded-Host': 'gw.example.com' }, trust: true, expected: 'https://gw.example.com' },
-    { what: 'unknown proto falls back to the request scheme', url: local, headers: { 'X-Forwarded-Host': 'gw.example.com', 'X-Forwarded-Proto': 'javascript' }, trust: true, expected: 'http://gw.example.com' },
-    { what: 'host with a path is rejected', url: local, headers: { 'X-Forwarded-Host': 'evil.com/path', 'X-Forwarded-Proto': 'https' }, trust: true, expected: 'http://localhost:7071' },
-    { what: 'host with a space is rejected', url: local, headers: { 'X-Forwarded-Host': 'a b', 'X-Forwarded-Proto': 'https' }, trust: true, expected: 'http://localhost:7071' },
-    { what: 'host with userinfo is rejected', url: local, headers: { 'X-Forwarded-Host': 'good.com@evil.com' }, trust: true, expected: 'http://localhost:7071' },
-    { what: 'host with a query is rejected', url: local, headers: { 'X-Forwarded-Host': 'evil.com?x=' }, trust: true, expected: 'http://localhost:7071' },
-    { what: 'empty host is ignored', url: local, headers: { 'X-Forwarded-Host': '', 'X-Forwarded-Proto': 'https' }, trust: true, expected: 'http://localhost:7071' },
-    { what: 'request origin drops the default port and the path', url: 'https://func.example.com:443/api/jobs/x', headers: {}, trust: false, expected: 'https://func.example.com' },
+    {
+      what: 'first value of a list, proto case-insensitive',
+      url: local,
+      headers: { 'X-Forwarded-Host': 'gw.example.com:8443, proxy.internal', 'X-Forwarded-Proto': 'HTTPS, http' },
+      trust: true,
+      expected: 'https://gw.example.com:8443',
+    },
+    {
+      what: 'IPv6 host',
+      url: local,
+      headers: { 'X-Forwarded-Host': '[2001:db8::1]:8080', 'X-Forwarded-Proto': 'http' },
+      trust: true,
+      expected: 'http://[2001:db8::1]:8080',
+    },
+    {
+      what: 'host without proto keeps the request scheme',
+      url: 'https://func.azurewebsites.net/api/jobs',
+      headers: { 'X-Forwarded-Host': 'gw.example.com' },
+      trust: true,
+      expected: 'https://gw.example.com',
+    },
+    {
+      what: 'unknown proto falls back to the request scheme',
+      url: local,
+      headers: { 'X-Forwarded-Host': 'gw.example.com', 'X-Forwarded-Proto': 'javascript' },
+      trust: true,
+      expected: 'http://gw.example.com',
+    },
+    {
+      what: 'host with a path is rejected',
+      url: local,
+      headers: { 'X-Forwarded-Host': 'evil.com/path', 'X-Forwarded-Proto': 'https' },
+      trust: true,
+      expected: 'http://localhost:7071',
+    },
+    {
+      what: 'host with a space is rejected',
+      url: local,
+      headers: { 'X-Forwarded-Host': 'a b', 'X-Forwarded-Proto': 'https' },
+      trust: true,
+      expected: 'http://localhost:7071',
+    },
+    {
+      what: 'host with userinfo is rejected',
+      url: local,
+      headers: { 'X-Forwarded-Host': 'good.com@evil.com' },
+      trust: true,
+      expected: 'http://localhost:7071',
+    },
+    {
+      what: 'host with a query is rejected',
+      url: local,
+      headers: { 'X-Forwarded-Host': 'evil.com?x=' },
+      trust: true,
+      expected: 'http://localhost:7071',
+    },
+    {
+      what: 'empty host is ignored',
+      url: local,
+      headers: { 'X-Forwarded-Host': '', 'X-Forwarded-Proto': 'https' },
+      trust: true,
+      expected: 'http://localhost:7071',
+    },
+    {
+      what: 'request origin drops the default port and the path',
+      url: 'https://func.example.com:443/api/jobs/x',
+      headers: {},
+      trust: false,
+      expected: 'https://func.example.com',
+    },
   ])('$what', ({ url, headers, trust, base, expected }) => {
     const origin = publicOrigin(req(url, headers), { trustForwardedHeaders: trust, ...(base ? { publicBaseUrl: base } : {}) });
     expect(origin).toBe(expected);
