@@ -310,13 +310,14 @@ const HASH_SEED_2 = 0x5bd1e995;
 
 /** Summaries of a column past its exact limit. */
 interface Sketched {
-  /** Distinct strings (for a string column). */
+  /** Distinct strings (a string column's distinct). */
   strings: HyperLogLog;
   /** Distinct numbers, while the column may be numeric. */
   numbers: HyperLogLog | undefined;
   /** Distinct instants, while the column may be a date column. */
   instants: HyperLogLog | undefined;
   quantiles: LogCollapsingLowestDenseDDSketch | undefined;
+  /** Top values, fed once the column can only be a string column (see ColumnAccumulator). */
   top: SpaceSaving;
   minString: string | undefined;
   maxString: string | undefined;
@@ -341,6 +342,13 @@ const SCALE_LIMIT_EXP = 480;
  * tracks what every candidate type needs: the exact value counts while within the limits (distinct,
  * top, quartiles, histogram, min/max of strings, booleans and dates, string lengths) or the sketches
  * after, and, while every value so far is numeric, sum, min, max and Welford's running mean and M2.
+ *
+ * Once sketched, a column feeds only the summaries of the types it may still have (after its first
+ * value, at most one of number, date and boolean, plus string): numbers feed the numeric HyperLogLog
+ * and DDSketch, dates the instant HyperLogLog, and only string values the string HyperLogLog and
+ * `top`; string min/max/lengths are always kept. When such a column turns out to be a string column,
+ * the numeric/instant HyperLogLog is merged into the string one (distinct numbers standing for
+ * distinct spellings) and `top` counts the rows from that point on; both are flagged approximate.
  */
 class ColumnAccumulator {
   count = 0;
@@ -377,31 +385,30 @@ class ColumnAccumulator {
     }
     this.count++;
     const exact = this.exact;
-    if (exact !== undefined) {
-      const n = exact.get(value);
-      if (n !== undefined) exact.set(value, n + 1);
-      else {
-        // Classification only depends on the value, so it is done once per distinct value.
-        this.classify(value);
-        const budget = this.budget;
-        if (
-          exact.size < EXACT_DISTINCT_LIMIT &&
-          length <= KEPT_VALUE_CHARS &&
-          budget.entries < EXACT_BUDGET_ENTRIES &&
-          budget.chars + length <= EXACT_BUDGET_CHARS
-        ) {
-          exact.set(detach(value), 1);
-          this.exactChars += length;
-          budget.entries++;
-          budget.chars += length;
-        } else {
-          this.toSketches();
-          this.sketch(value, 1, this.sk as Sketched);
-        }
+    if (exact === undefined) {
+      this.sketch(value, 1, this.sk as Sketched, true);
+      return;
+    }
+    const n = exact.get(value);
+    if (n !== undefined) exact.set(value, n + 1);
+    else {
+      // Classification only depends on the value, so it is done once per distinct value.
+      this.classify(value);
+      const budget = this.budget;
+      if (
+        exact.size < EXACT_DISTINCT_LIMIT &&
+        length <= KEPT_VALUE_CHARS &&
+        budget.entries < EXACT_BUDGET_ENTRIES &&
+        budget.chars + length <= EXACT_BUDGET_CHARS
+      ) {
+        exact.set(detach(value), 1);
+        this.exactChars += length;
+        budget.entries++;
+        budget.chars += length;
+      } else {
+        this.toSketches();
+        this.sketch(value, 1, this.sk as Sketched, false);
       }
-    } else {
-      if (this.maybeNumber || this.maybeBoolean || this.maybeDate) this.classify(value);
-      this.sketch(value, 1, this.sk as Sketched);
     }
     if (this.maybeNumber) this.addNumber(Number(value));
   }
@@ -438,30 +445,24 @@ class ColumnAccumulator {
     this.scaleLimit = 2 ** (exp + SCALE_LIMIT_EXP);
   }
 
+  /** Exact mode: narrows the candidate types with a new distinct value. */
   private classify(value: string): void {
     if (this.maybeNumber) {
       if (!NUMBER_RE.test(value) || !Number.isFinite(Number(value))) {
         this.maybeNumber = false;
         this.maybeInteger = false;
-        if (this.sk !== undefined) {
-          this.sk.numbers = undefined;
-          this.sk.quantiles = undefined;
-        }
       } else if (this.maybeInteger && !INTEGER_RE.test(value)) {
         this.maybeInteger = false;
       }
     }
     if (this.maybeBoolean && !BOOLEAN_RE.test(value)) this.maybeBoolean = false;
-    if (this.maybeDate && parseIsoDate(value) === undefined) {
-      this.maybeDate = false;
-      if (this.sk !== undefined) this.sk.instants = undefined;
-    }
+    if (this.maybeDate && parseIsoDate(value) === undefined) this.maybeDate = false;
   }
 
   /** Leaves exact mode: folds the exact counts into fresh sketches and frees them. */
   private toSketches(): void {
     const exact = this.exact as Map<string, number>;
-    this.sk = {
+    const sk: Sketched = {
       strings: new HyperLogLog(),
       numbers: this.maybeNumber ? new HyperLogLog() : undefined,
       instants: this.maybeDate ? new HyperLogLog() : undefined,
@@ -482,31 +483,20 @@ class ColumnAccumulator {
       minDate: '',
       maxDate: '',
     };
-    for (const [value, n] of exact) this.sketch(value, n, this.sk);
+    this.sk = sk;
+    for (const [value, n] of exact) this.sketch(value, n, sk, false);
     this.budget.entries -= exact.size;
     this.budget.chars -= this.exactChars;
     this.exact = undefined;
   }
 
-  /** Adds `weight` occurrences of a (classified) value to the sketches. */
-  private sketch(value: string, weight: number, sk: Sketched): void {
-    sk.strings.add(hashString(value, HASH_SEED_1), hashString(value, HASH_SEED_2));
-    if (sk.numbers !== undefined) {
-      const x = Number(value);
-      sk.numbers.add(hashNumber(x, HASH_SEED_1), hashNumber(x, HASH_SEED_2));
-      (sk.quantiles as LogCollapsingLowestDenseDDSketch).accept(x, weight);
-    }
-    if (sk.instants !== undefined) {
-      const t = parseIsoDate(value) as number;
-      sk.instants.add(hashNumber(t, HASH_SEED_1), hashNumber(t, HASH_SEED_2));
-      if (t < sk.minInstant || (t === sk.minInstant && value < sk.minDate)) [sk.minInstant, sk.minDate] = [t, detach(value)];
-      if (t > sk.maxInstant || (t === sk.maxInstant && value < sk.maxDate)) [sk.maxInstant, sk.maxDate] = [t, detach(value)];
-    }
-    if (this.maybeBoolean) {
-      if (value.length === 4) sk.sawTrue = true;
-      else sk.sawFalse = true;
-    }
-    // String figures: only a column that ends up `string` reports them, but the type may still change.
+  /**
+   * Adds `weight` occurrences of a value to the sketches. `classify`: whether the value still has to
+   * narrow the candidate types and update the numeric statistics (values arriving in sketch mode);
+   * values folded from the exact map or that triggered the switch have been through both already.
+   */
+  private sketch(value: string, weight: number, sk: Sketched, classify: boolean): void {
+    // String extremes and lengths: cheap, kept whatever the type.
     const cut = value.length > KEPT_VALUE_CHARS;
     const key = cut ? kept(value) : value;
     if (sk.minString === undefined || key < sk.minString) [sk.minString, sk.minCut] = [detach(key), cut];
@@ -514,6 +504,51 @@ class ColumnAccumulator {
     const length = codePointLength(value);
     if (length < sk.minLength) sk.minLength = length;
     if (length > sk.maxLength) sk.maxLength = length;
+
+    if (this.maybeNumber) {
+      const x = Number(value);
+      if (!classify || (Number.isFinite(x) && NUMBER_RE.test(value))) {
+        if (classify) {
+          if (this.maybeInteger && !INTEGER_RE.test(value)) this.maybeInteger = false;
+          this.addNumber(x);
+        }
+        (sk.numbers as HyperLogLog).add(hashNumber(x, HASH_SEED_1), hashNumber(x, HASH_SEED_2));
+        (sk.quantiles as LogCollapsingLowestDenseDDSketch).accept(x, weight);
+        return;
+      }
+      this.maybeNumber = false;
+      this.maybeInteger = false;
+      sk.strings.merge(sk.numbers as HyperLogLog);
+      sk.numbers = undefined;
+      sk.quantiles = undefined;
+    }
+    if (this.maybeDate) {
+      const t = parseIsoDate(value);
+      if (t !== undefined) {
+        sk.instants?.add(hashNumber(t, HASH_SEED_1), hashNumber(t, HASH_SEED_2));
+        if (t < sk.minInstant || (t === sk.minInstant && value < sk.minDate)) [sk.minInstant, sk.minDate] = [t, detach(value)];
+        if (t > sk.maxInstant || (t === sk.maxInstant && value < sk.maxDate)) [sk.maxInstant, sk.maxDate] = [t, detach(value)];
+        return;
+      }
+      this.maybeDate = false;
+      if (sk.instants !== undefined) sk.strings.merge(sk.instants);
+      sk.instants = undefined;
+    }
+    if (this.maybeBoolean) {
+      if (BOOLEAN_RE.test(value)) {
+        if (value.length === 4) sk.sawTrue = true;
+        else sk.sawFalse = true;
+        return;
+      }
+      this.maybeBoolean = false;
+      for (const [seen, spelling] of [
+        [sk.sawTrue, 'true'],
+        [sk.sawFalse, 'false'],
+      ] as const) {
+        if (seen) sk.strings.add(hashString(spelling, HASH_SEED_1), hashString(spelling, HASH_SEED_2));
+      }
+    }
+    sk.strings.add(hashString(value, HASH_SEED_1), hashString(value, HASH_SEED_2));
     sk.top.add(key, weight);
   }
 
@@ -725,8 +760,6 @@ function isMissingMarker(value: string): boolean {
 const INTEGER_RE = /^[+-]?\d+$/;
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const BOOLEAN_RE = /^(?:true|false)$/i;
-const DATE_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 const MS_PER_DAY = 86_400_000;
 
@@ -752,33 +785,72 @@ function daysInMonth(year: number, month: number): number {
  * (month 01–12, day within the month, hour 00–23, minute and second 00–59, offset up to ±23:59).
  */
 function parseIsoDate(value: string): number | undefined {
-  const m = DATE_RE.exec(value);
-  if (m === null) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
+  // Hand-written scanner (a regular expression with eight groups costs several times more, and a date
+  // column is scanned value by value once it is past its exact limit). Grammar:
+  // `YYYY-MM-DD` then optionally `[T ]HH:MM`, `:SS`, `.f+` (after seconds), then `Z` or `±hh:mm` (after a time).
+  const n = value.length;
+  if (n < 10) return undefined;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  if (year < 0 || month < 0 || day < 0 || value.charCodeAt(4) !== 0x2d || value.charCodeAt(7) !== 0x2d) return undefined;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  const hour = m[4] === undefined ? 0 : Number(m[4]);
-  const minute = m[5] === undefined ? 0 : Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let wholeMs = 0;
+  let subMs = 0;
   let offsetMinutes = 0;
-  const zone = m[8];
-  if (zone !== undefined && zone !== 'Z') {
-    const oh = Number(zone.slice(1, 3));
-    const om = Number(zone.slice(4, 6));
-    if (oh > 23 || om > 59) return undefined;
-    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (oh * 60 + om);
+  if (n > 10) {
+    const sep = value.charCodeAt(10);
+    if ((sep !== 0x54 && sep !== 0x20) || n < 16 || value.charCodeAt(13) !== 0x3a) return undefined;
+    hour = digits(value, 11, 2);
+    minute = digits(value, 14, 2);
+    if (hour < 0 || minute < 0) return undefined;
+    let i = 16;
+    if (i < n && value.charCodeAt(i) === 0x3a) {
+      second = digits(value, i + 1, 2);
+      if (second < 0) return undefined;
+      i += 3;
+      if (i < n && value.charCodeAt(i) === 0x2e) {
+        const from = ++i;
+        while (i < n && value.charCodeAt(i) >= 0x30 && value.charCodeAt(i) <= 0x39) i++;
+        if (i === from) return undefined;
+        const fraction = value.slice(from, i);
+        wholeMs = Number(fraction.slice(0, 3).padEnd(3, '0'));
+        subMs = fraction.length > 3 ? Number(`0.${fraction.slice(3)}`) : 0;
+      }
+    }
+    if (i < n) {
+      const z = value.charCodeAt(i);
+      if (z === 0x5a && i + 1 === n) {
+        // Z
+      } else if ((z === 0x2b || z === 0x2d) && i + 6 === n && value.charCodeAt(i + 3) === 0x3a) {
+        const oh = digits(value, i + 1, 2);
+        const om = digits(value, i + 4, 2);
+        if (oh < 0 || om < 0 || oh > 23 || om > 59) return undefined;
+        offsetMinutes = (z === 0x2d ? -1 : 1) * (oh * 60 + om);
+      } else return undefined;
+    }
+    if (hour > 23 || minute > 59 || second > 59) return undefined;
   }
-  const fraction = m[7] ?? '';
-  const wholeMs = Number(fraction.slice(0, 3).padEnd(3, '0'));
-  const subMs = fraction.length > 3 ? Number(`0.${fraction.slice(3)}`) : 0;
   return (
     daysFromCivil(year, month, day) * MS_PER_DAY +
     ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 +
     wholeMs +
     subMs
   );
+}
+
+/** The decimal number of `count` ASCII digits of `s` from `at`, or −1 when one is not a digit. */
+function digits(s: string, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = s.charCodeAt(i) - 0x30;
+    if (!(c >= 0 && c <= 9)) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 /** Number of Unicode code points of a string (a lone surrogate counts as one). */

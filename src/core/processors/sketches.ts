@@ -76,6 +76,14 @@ export class HyperLogLog {
     if (rank > (this.registers[index] as number)) this.registers[index] = rank;
   }
 
+  /** Adds every item of `other` to this one (register-wise maximum: the estimate of the union). */
+  merge(other: HyperLogLog): void {
+    for (let i = 0; i < HLL_M; i++) {
+      const r = other.registers[i] as number;
+      if (r > (this.registers[i] as number)) this.registers[i] = r;
+    }
+  }
+
   /** Estimated number of distinct items added (a non-negative integer). */
   estimate(): number {
     let sum = 0;
@@ -103,85 +111,94 @@ export class HyperLogLog {
  * (callers bound the key length).
  */
 export class SpaceSaving {
-  private readonly keys: string[] = [];
-  private readonly counts: number[] = [];
-  private readonly errors: number[] = [];
-  /** key → heap position. */
-  private readonly position = new Map<string, number>();
+  /** Min-heap of the counters by count. */
+  private readonly heap: Counter[] = [];
+  private readonly byKey = new Map<string, Counter>();
 
   constructor(readonly capacity: number) {}
 
-  /** Adds `weight` (> 0) occurrences of `key`. The key is kept as given: pass a copy, not a slice. */
+  /**
+   * Adds `weight` (> 0) occurrences of `key`. A key that is kept is copied first (see `detach` in
+   * csvReport.ts: a slice of a big chunk would keep the chunk alive).
+   */
   add(key: string, weight = 1): void {
-    const at = this.position.get(key);
-    if (at !== undefined) {
-      this.counts[at] = (this.counts[at] as number) + weight;
-      this.siftDown(at);
+    const found = this.byKey.get(key);
+    if (found !== undefined) {
+      found.count += weight;
+      this.siftDown(found.at);
       return;
     }
-    if (this.keys.length < this.capacity) {
-      const i = this.keys.length;
-      this.keys.push(key);
-      this.counts.push(weight);
-      this.errors.push(0);
-      this.position.set(key, i);
-      this.siftUp(i);
+    const heap = this.heap;
+    if (heap.length < this.capacity) {
+      const c: Counter = { key: copy(key), count: weight, error: 0, at: heap.length };
+      heap.push(c);
+      this.byKey.set(c.key, c);
+      this.siftUp(c.at);
       return;
     }
     // Replace the minimum (the root): its count becomes the new key's error.
-    const min = this.counts[0] as number;
-    this.position.delete(this.keys[0] as string);
-    this.keys[0] = key;
-    this.counts[0] = min + weight;
-    this.errors[0] = min;
-    this.position.set(key, 0);
+    const root = heap[0] as Counter;
+    this.byKey.delete(root.key);
+    root.key = copy(key);
+    root.error = root.count;
+    root.count += weight;
+    this.byKey.set(root.key, root);
     this.siftDown(0);
   }
 
   /** Kept entries, by estimated count descending then key ascending (UTF-16 code units). */
   entries(): { value: string; count: number; error: number }[] {
-    return this.keys
-      .map((value, i) => ({ value, count: this.counts[i] as number, error: this.errors[i] as number }))
+    return this.heap
+      .map(({ key, count, error }) => ({ value: key, count, error }))
       .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   }
 
-  private less(i: number, j: number): boolean {
-    return (this.counts[i] as number) < (this.counts[j] as number);
-  }
-
-  private swap(i: number, j: number): void {
-    const k = this.keys[i] as string;
-    const c = this.counts[i] as number;
-    const e = this.errors[i] as number;
-    this.keys[i] = this.keys[j] as string;
-    this.counts[i] = this.counts[j] as number;
-    this.errors[i] = this.errors[j] as number;
-    this.keys[j] = k;
-    this.counts[j] = c;
-    this.errors[j] = e;
-    this.position.set(this.keys[i] as string, i);
-    this.position.set(k, j);
+  private place(c: Counter, at: number): void {
+    this.heap[at] = c;
+    c.at = at;
   }
 
   private siftUp(i: number): void {
+    const heap = this.heap;
+    const c = heap[i] as Counter;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(i, parent)) return;
-      this.swap(i, parent);
+      const p = heap[parent] as Counter;
+      if (c.count >= p.count) break;
+      this.place(p, i);
       i = parent;
     }
+    this.place(c, i);
   }
 
   private siftDown(i: number): void {
-    const n = this.keys.length;
+    const heap = this.heap;
+    const n = heap.length;
+    const c = heap[i] as Counter;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= n) return;
+      if (l >= n) break;
       const r = l + 1;
-      const child = r < n && this.less(r, l) ? r : l;
-      if (!this.less(child, i)) return;
-      this.swap(i, child);
+      let child = l;
+      if (r < n && (heap[r] as Counter).count < (heap[l] as Counter).count) child = r;
+      const m = heap[child] as Counter;
+      if (m.count >= c.count) break;
+      this.place(m, i);
       i = child;
     }
+    this.place(c, i);
   }
+}
+
+interface Counter {
+  key: string;
+  count: number;
+  error: number;
+  /** Position in the heap. */
+  at: number;
+}
+
+/** A flat copy of a string (a V8 sliced string of 13+ code units keeps its parent alive). */
+function copy(s: string): string {
+  return s.length < 13 ? s : (s + ' ').slice(0, -1);
 }
