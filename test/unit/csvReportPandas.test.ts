@@ -149,7 +149,7 @@ suite('csv-report agrees with pandas', () => {
           expectClose(c.sum as number, p.sum as number, scale * c.count, `${where} sum`);
           expectClose(c.mean as number, p.mean as number, scale, `${where} mean`);
           if (p.std !== null && p.std !== undefined) expectClose(c.stddev as number, p.std, scale, `${where} stddev`);
-          [c.q25, c.q50, c.q75].forEach((v, i) => expectClose(v as number, p.q[i] as number, scale, `${where} q${i}`));
+          [c.q25, c.q50, c.q75].forEach((v, i) => expectClose(v as number, (p.q as number[])[i] as number, scale, `${where} q${i}`));
           expect([where, c.histogram?.counts]).toEqual([where, p.hist?.counts]);
           c.histogram?.edges.forEach((e, i) => expectClose(e, p.hist?.edges[i] as number, scale, `${where} edge ${i}`));
         } else if (c.type === 'string') {
