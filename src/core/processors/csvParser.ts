@@ -18,6 +18,12 @@
  * fields too.
  */
 
+/** `s.indexOf(c, from)`, or `n` when absent. */
+function indexOr(s: string, c: string, from: number, n: number): number {
+  const i = s.indexOf(c, from);
+  return i < 0 ? n : i;
+}
+
 /** Why the tokenizer stopped; see {@link CsvSyntaxError}. */
 export type CsvSyntaxCode =
   | 'QUOTE_NOT_CLOSED'
@@ -90,6 +96,7 @@ export class CsvTokenizer {
   private quotedField = false;
   /** Code units of the current record in earlier chunks. */
   private carried = 0;
+  private readonly delimiter: string;
   private readonly d0: number;
   private readonly d1: number;
   private readonly dLen: number;
@@ -107,6 +114,7 @@ export class CsvTokenizer {
     private readonly maxRecordChars: number,
     private readonly onRecord: RecordHandler,
   ) {
+    this.delimiter = delimiter;
     this.d0 = delimiter.charCodeAt(0);
     this.d1 = delimiter.length > 1 ? delimiter.charCodeAt(1) : -1;
     this.dLen = delimiter.length;
@@ -124,7 +132,37 @@ export class CsvTokenizer {
     // Start of the current record within `s` (0 when it began in an earlier chunk).
     let recordStart = 0;
     let state = this.state;
+    // Fast path (as papaparse's): a whole record in this chunk without any quote or lone CR is split
+    // with the native String.prototype.split. Next positions of LF, CR and `"` at or after i, found
+    // with the native indexOf and refreshed only once i has passed them (n when there is none).
+    let nextLf = -1;
+    let nextCr = -1;
+    let nextQuote = -1;
+    const delimiter = this.delimiter;
     while (i < n) {
+      if (state === State.RecordStart) {
+        if (nextLf < i) nextLf = indexOr(s, '\n', i, n);
+        if (nextQuote < i) nextQuote = indexOr(s, '"', i, n);
+        if (nextLf < n && nextQuote > nextLf) {
+          let end = nextLf;
+          if (end > i && s.charCodeAt(end - 1) === CR) end--;
+          if (nextCr < i) nextCr = indexOr(s, '\r', i, n);
+          if (nextCr >= end) {
+            this.recordLine = this.line;
+            this.quotedField = false;
+            this.carried = 0;
+            if (end - i > this.maxRecordChars) {
+              recordStart = i;
+              this.checkSize(recordStart, end);
+            }
+            this.line++;
+            const fields = s.slice(i, end).split(delimiter);
+            i = nextLf + 1;
+            this.emitFields(fields);
+            continue;
+          }
+        }
+      }
       switch (state) {
         case State.AfterCr:
           if (s.charCodeAt(i) === LF) i++;
@@ -263,14 +301,14 @@ export class CsvTokenizer {
   }
 
   private emit(): void {
-    const fields = this.fields;
-    if (fields.length === 1 && !this.quotedField && this.isBlank(fields[0] as string)) {
-      fields.length = 0;
-      return;
-    }
+    this.emitFields(this.fields);
+    this.fields.length = 0;
+  }
+
+  private emitFields(fields: string[]): void {
+    if (fields.length === 1 && !this.quotedField && this.isBlank(fields[0] as string)) return;
     this.onRecord(fields, this.recordLine);
     this.records++;
-    fields.length = 0;
   }
 
   private isBlank(s: string): boolean {

@@ -377,7 +377,9 @@ class ColumnAccumulator {
   ) {}
 
   add(raw: string): void {
-    const value = raw.trim();
+    // trim() only when an end may be whitespace (ASCII space/control, or any non-ASCII code unit).
+    const last = raw.length - 1;
+    const value = last < 0 || raw.charCodeAt(0) <= 0x20 || raw.charCodeAt(last) <= 0x20 || raw.charCodeAt(0) >= 0x80 || raw.charCodeAt(last) >= 0x80 ? raw.trim() : raw;
     const length = value.length;
     if (length === 0 || (length <= 4 && isMissingMarker(value))) {
       this.missing++;
@@ -755,7 +757,8 @@ const MISSING_MARKERS: ReadonlySet<string> = new Set(['NA', 'N/A', 'null', 'NULL
 
 /** Whether a (trimmed, non-empty) value is one of the missing-value markers. */
 function isMissingMarker(value: string): boolean {
-  return MISSING_MARKERS.has(value);
+  const c = value.charCodeAt(0); // every marker starts with N or n
+  return (c === 0x4e || c === 0x6e) && MISSING_MARKERS.has(value);
 }
 const INTEGER_RE = /^[+-]?\d+$/;
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
