@@ -6,7 +6,9 @@ import {
   EXACT_DISTINCT_LIMIT,
   MAX_COLUMNS,
   buildCsvReport,
+  columnReportSchema,
   csvReportOptionsSchema,
+  csvReportSchema,
   csvReportProcessor,
   type ColumnReport,
   type CsvReport,
@@ -18,6 +20,7 @@ import {
   type ProcessorContext,
   type ProgressReport,
 } from '../../src/core/processors/processor';
+import { openApiDocument } from '../../src/http/openapi';
 import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
 import { prng } from '../support/datasets';
 
@@ -990,5 +993,30 @@ describe('bounded memory: estimates past the exact limits', () => {
     expect(c.maxLength).toBe(5000);
     expect(c.approximate).toEqual(['distinct', 'max', 'top']);
     expect(c.distinct).toBe(2);
+  });
+});
+
+describe('report schema', () => {
+  it('describes every field the processor writes (strict schema), exact and estimated', async () => {
+    const rand = prng(9);
+    const rows = ['i,x,b,d,s,e'];
+    for (let k = 0; k < EXACT_DISTINCT_LIMIT + 12_000; k++) {
+      rows.push(`${k},${rand()},${k % 2 === 0},2020-01-0${1 + (k % 9)},${k % 10 === 0 ? 'hot' : `s${k}`},`);
+    }
+    const big = await reportOf(rows.join('\n') + '\n', {}, 65536);
+    expect(big.columns.map((c) => c.approximate.length > 0)).toEqual([true, true, false, false, true, false]);
+    const small = await reportOf('a,b,c\n1,x,2020-01-01\n2,,2020-01-02\n1e308,y,\n');
+    for (const report of [big, small, await reportOf('v\n1e308\n1e308\n')]) {
+      expect(csvReportSchema.parse(report)).toEqual(report);
+    }
+    expect(() => csvReportSchema.parse({ rows: 0, columns: [], extra: 1 })).toThrow();
+  });
+
+  it('is the CsvReport component of the OpenAPI document', () => {
+    const doc = openApiDocument() as { components?: { schemas?: Record<string, { properties?: Record<string, unknown> }> } };
+    const schemas = doc.components?.schemas ?? {};
+    expect(Object.keys(schemas.CsvReport?.properties ?? {})).toEqual(['rows', 'columns']);
+    const column = Object.entries(schemas).find(([id]) => id.startsWith('CsvColumnReport'))?.[1];
+    expect(Object.keys(column?.properties ?? {})).toEqual(Object.keys(columnReportSchema.shape));
   });
 });

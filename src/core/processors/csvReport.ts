@@ -187,7 +187,7 @@ const d = (description: string) => ({ description });
  * (up to) 5 most frequent values, by count descending then value ascending (UTF-16 code units).
  */
 export const columnReportSchema = z
-  .object({
+  .strictObject({
     name: z.string(),
     type: columnTypeSchema,
     count: z.number().int().nonnegative().meta(d('Non-missing values')),
@@ -212,7 +212,7 @@ export type ColumnReport = z.infer<typeof columnReportSchema>;
 
 /** The `csv-report` result document (`application/json`). */
 export const csvReportSchema = z
-  .object({
+  .strictObject({
     rows: z.number().int().nonnegative().meta(d('Data records (the header record is not counted)')),
     columns: z.array(columnReportSchema).meta(d('One entry per column, in file order; [] for an input with no record')),
   })
