@@ -90,7 +90,9 @@ describe('against the local host', () => {
 
   test('aborting the signal passed to wait() cancels the job server-side and rejects with an AbortError', async () => {
     const client = createJobClient({ baseUrl: host.baseUrl });
-    const job = await client.submit('csv-report', big, { contentType: 'text/csv' });
+    // 64 MB (the 16 MB file's rows four times): long enough to be canceled while Running.
+    const rows = big.subarray(big.indexOf(0x0a) + 1);
+    const job = await client.submit('csv-report', Buffer.concat([big, rows, rows, rows]), { contentType: 'text/csv' });
     const controller = new AbortController();
     const waiting = job.wait({
       signal: controller.signal,
