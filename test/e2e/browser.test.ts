@@ -165,7 +165,7 @@ test('a malformed CSV shows the problem (422, job id, trace id) in an alert', as
 
 test('Cancel stops a running job: the page says Canceled and the job reads Canceled', async () => {
   const path = join(dir, 'big.csv');
-  writeFileSync(path, generatedCsv(16 * 1024 * 1024));
+  writeFileSync(path, generatedCsv(32 * 1024 * 1024)); // 32 MB: long enough to cancel while Running (16 MB may finish first)
   const { page } = await openPage();
   let jobId: string | undefined;
   page.on('response', (r) => {
