@@ -1,42 +1,148 @@
 /**
- * Benchmark of the csv-report processor: throughput of `buildCsvReport` over an in-memory CSV made of
- * a public dataset (vega-datasets birdstrikes.csv, 14 mixed columns) repeated to the requested size,
- * fed in 64 KiB chunks as a blob download would be. Prints MB/s and rows/s per run and the median.
+ * Benchmark of the csv-report processor against its floor, each measurement in its own child process so
+ * that its peak RSS is its own.
  *
- *   npm run bench -- [sizeMB=50] [runs=3]
+ *   npm run bench -- [--size MiB=64] [--runs N=1] [--keep]
+ *   npm run bench:memory -- [--size MiB=300]
  *
- * Figures are recorded in README.md ("Performance"); run on an idle machine.
+ * `bench` generates two files in the OS temp directory (see ./datasets.ts): a low-cardinality one
+ * (birdstrikes.csv repeated) and an all-distinct one (7 columns, 3 nearly all-distinct numbers, BOM,
+ * CRLF, quoted newlines, missing tokens), and measures on each, streaming the file from disk in 64 KiB
+ * chunks:
+ * - `processor`: `buildCsvReport`, the whole report;
+ * - `floor`: the same bytes UTF-8-decoded and tokenized by the processor's tokenizer, records dropped
+ *   (what any report must at least do);
+ * - `papaparse`: papaparse 5 parsing the same text (for comparison with a popular fast parser);
+ * - `pandas`: `read_csv` + `describe(include='all')` + `nunique()` with the Debian python3-pandas
+ *   (`/usr/bin/python3`), when it is installed.
+ * It prints MiB/s, the ratio to the floor and the peak RSS of each. `bench:memory` runs the processor
+ * alone on one all-distinct file (default 300 MiB) and checks its peak RSS against 200 MB.
+ * Generated files are deleted at the end unless `--keep`. Figures go to README.md ("Performance").
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Papa from 'papaparse';
+import { CsvTokenizer } from '../src/core/processors/csvParser';
 import { buildCsvReport } from '../src/core/processors/csvReport';
+import { writeBenchmarkCsv } from './datasets';
+
+const CHUNK = 64 * 1024;
+const MiB = 1024 * 1024;
+
+interface Measurement {
+  seconds: number;
+  maxRssMB: number;
+  rows?: number;
+}
+
+/** Runs one measurement in this process (the child side). */
+async function child(what: string, file: string): Promise<Measurement> {
+  const t0 = process.hrtime.bigint();
+  let rows = 0;
+  if (what === 'processor') {
+    const report = await buildCsvReport(createReadStream(file, { highWaterMark: CHUNK }), { delimiter: ',', header: true });
+    rows = report.rows;
+  } else if (what === 'floor') {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const tokenizer = new CsvTokenizer(',', 32 * MiB, () => rows++);
+    for await (const chunk of createReadStream(file, { highWaterMark: CHUNK })) tokenizer.write(decoder.decode(chunk as Buffer, { stream: true }));
+    tokenizer.write(decoder.decode());
+    tokenizer.end();
+  } else if (what === 'papaparse') {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    await new Promise<void>((resolve, reject) => {
+      const stream = createReadStream(file, { highWaterMark: CHUNK });
+      const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { header: false });
+      parser.on('data', () => rows++);
+      parser.on('end', () => resolve());
+      parser.on('error', reject);
+      stream.on('data', (c) => parser.write(decoder.decode(c as Buffer, { stream: true })));
+      stream.on('end', () => parser.end());
+    });
+  } else throw new Error(`unknown measurement ${what}`);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, rows };
+}
+
+function measure(what: string, file: string): Measurement {
+  const out = execFileSync(process.execPath, [__filename, '--child', what, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out) as Measurement;
+}
+
+const PANDAS = `
+import sys, time, resource, pandas as pd
+t = time.perf_counter()
+df = pd.read_csv(sys.argv[1])
+df.describe(include='all'); df.nunique()
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+`;
+
+function pandas(file: string): Measurement | undefined {
+  if (!existsSync('/usr/bin/python3')) return undefined;
+  const r = spawnSync('/usr/bin/python3', ['-c', PANDAS, file], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  const [seconds, rss] = r.stdout.trim().split(/\s+/).map(Number) as [number, number];
+  return { seconds, maxRssMB: rss };
+}
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+}
 
 async function main(): Promise<void> {
-  const sizeMB = Number(process.argv[2] ?? 50);
-  const runs = Number(process.argv[3] ?? 3);
-  const source = readFileSync(join(dirname(require.resolve('vega-datasets')), '..', 'data', 'birdstrikes.csv'), 'utf8');
-  const newline = source.indexOf('\n');
-  const header = source.slice(0, newline + 1);
-  const body = source.slice(newline + 1).replace(/\r?\n?$/, '\n');
-  const copies = Math.max(1, Math.ceil((sizeMB * 1024 * 1024) / Buffer.byteLength(body)));
-  const data = Buffer.from(header + body.repeat(copies), 'utf8');
-  const chunk = 64 * 1024;
-  console.log(`csv-report benchmark: ${(data.length / 1048576).toFixed(1)} MiB, ${runs} run(s), node ${process.version}`);
-  const rates: number[] = [];
-  for (let r = 1; r <= runs; r++) {
-    const chunks = function* () {
-      for (let i = 0; i < data.length; i += chunk) yield data.subarray(i, i + chunk);
-    };
-    const t0 = process.hrtime.bigint();
-    const report = await buildCsvReport(Readable.from(chunks()), { delimiter: ',', header: true }, { totalBytes: data.length });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const mbps = data.length / 1048576 / seconds;
-    rates.push(mbps);
-    console.log(`run ${r}: ${seconds.toFixed(2)} s, ${mbps.toFixed(1)} MiB/s, ${Math.round(report.rows / seconds).toLocaleString('en')} rows/s (${report.rows.toLocaleString('en')} rows, ${report.columns.length} columns)`);
+  if (process.argv[2] === '--child') {
+    process.stdout.write(JSON.stringify(await child(process.argv[3] as string, process.argv[4] as string)));
+    return;
   }
-  rates.sort((a, b) => a - b);
-  console.log(`median: ${rates[Math.floor(rates.length / 2)]!.toFixed(1)} MiB/s`);
+  const memory = process.argv.includes('--memory');
+  const sizeMiB = arg('size', memory ? 300 : 64);
+  const runs = arg('runs', 1);
+  const keep = process.argv.includes('--keep');
+  const kinds = memory ? (['distinct'] as const) : (['low', 'distinct'] as const);
+  console.log(`csv-report benchmark: ${sizeMiB} MiB files, ${runs} run(s) each, node ${process.version}, ${new Date().toISOString()}`);
+  const files: string[] = [];
+  let failed = false;
+  try {
+    for (const kind of kinds) {
+      const file = join(tmpdir(), `csv-report-bench-${kind}-${sizeMiB}.csv`);
+      files.push(file);
+      if (!existsSync(file)) await writeBenchmarkCsv(file, kind, sizeMiB * MiB);
+      const mib = statSync(file).size / MiB;
+      console.log(`\n${kind}: ${file} (${mib.toFixed(1)} MiB)`);
+      const whats = memory ? ['processor'] : ['floor', 'processor', 'papaparse'];
+      const best: Record<string, Measurement> = {};
+      for (let r = 0; r < runs; r++) {
+        for (const what of whats) {
+          const m = measure(what, file);
+          if (best[what] === undefined || m.seconds < best[what].seconds) best[what] = m;
+        }
+      }
+      const p = memory ? undefined : pandas(file);
+      if (p !== undefined) best['pandas'] = p;
+      const floor = best['floor'];
+      for (const [what, m] of Object.entries(best)) {
+        const rate = mib / m.seconds;
+        const ratio = floor === undefined ? '' : `  ${(m.seconds / floor.seconds).toFixed(2)}× floor time`;
+        console.log(`  ${what.padEnd(10)} ${rate.toFixed(1).padStart(6)} MiB/s  ${m.seconds.toFixed(2).padStart(6)} s  peak RSS ${m.maxRssMB.toFixed(0).padStart(5)} MB${ratio}`);
+      }
+      if (!memory && p === undefined) console.log('  pandas     (not measured: /usr/bin/python3 with pandas not found; apt-get install python3-pandas)');
+      if (!memory && p !== undefined && best['processor'] !== undefined) {
+        console.log(`  processor vs pandas: ${(p.seconds / best['processor'].seconds).toFixed(2)}× faster`);
+      }
+      if (memory) {
+        const rss = best['processor']!.maxRssMB;
+        const ok = rss < 200;
+        failed ||= !ok;
+        console.log(`  bounded memory goal (< 200 MB peak RSS): ${ok ? 'met' : 'NOT met'}`);
+      }
+    }
+  } finally {
+    if (!keep) for (const f of files) rmSync(f, { force: true });
+  }
+  if (failed) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

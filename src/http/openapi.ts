@@ -140,5 +140,15 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       description: 'Submit long-running jobs (202 Accepted), poll their status monitor, fetch results through short-lived SAS URLs. Reference: docs/api.md in the project repository.',
     },
     paths,
+    // Result documents of the processors with a JSON result (fetched from the result URL, or as the
+    // status monitor's body with onComplete=stream), keyed by their schema's meta id.
+    components: {
+      schemas: Object.fromEntries(
+        [...processors.values()].flatMap((p) => {
+          const id = p.resultSchema === undefined ? undefined : (p.resultSchema.meta()?.id as string | undefined);
+          return id === undefined ? [] : [[id, p.resultSchema!]];
+        }),
+      ),
+    },
   });
 }

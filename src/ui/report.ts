@@ -1,6 +1,7 @@
 /**
- * Renders a `csv-report` result as table rows (one per column) with a small inline SVG bar chart of
- * min / mean / max for numeric columns. Pure DOM building: values go in as text, never as HTML.
+ * Renders a `csv-report` result as table rows (one per column) with a small inline SVG chart of the
+ * column's shape: the histogram of a numeric column, the top values of a string column. Estimated
+ * figures are shown with `≈`. Pure DOM building: values go in as text, never as HTML.
  */
 import type { ColumnReport, CsvReport } from '../core/processors/csvReport';
 import { h, svg, type UiElement } from './dom';
@@ -35,42 +36,73 @@ export const tableFields: readonly (readonly [keyof ColumnReport, string])[] = [
   ['max', 'Max'],
   ['mean', 'Mean'],
   ['stddev', 'Std dev'],
+  ['q50', 'Median'],
 ];
 
 const isNumeric = (c: ColumnReport) => c.type === 'integer' || c.type === 'number';
 
+/** A figure as shown, with `≈ ` before it when the column lists it in `approximate`. */
+function shown(col: ColumnReport, field: keyof ColumnReport, approximateAs: string = field): string {
+  const text = formatValue(col[field]);
+  return text !== '' && col.approximate?.includes(approximateAs as never) ? `≈ ${text}` : text;
+}
+
+const CHART_WIDTH = 220;
+
 /**
- * A horizontal bar chart of a numeric column's min, mean and max (bars start at zero, so negative
- * values extend left of the zero line), 180 × 46 px, with a text alternative (`role="img"`,
- * `aria-label` and `<title>`). `undefined` for non-numeric columns.
+ * A numeric column's histogram as vertical bars (one `<rect>` per bin, height ∝ count), 220 × 60 px,
+ * with a text alternative (`role="img"`, `aria-label` and `<title>`: the range and every bin's
+ * count). `undefined` when the column has no histogram.
  */
-export function rangeChart(col: ColumnReport): UiElement | undefined {
-  if (!isNumeric(col) || typeof col.min !== 'number' || typeof col.max !== 'number' || typeof col.mean !== 'number') return undefined;
-  const bars: [string, number][] = [
-    ['min', col.min],
-    ['mean', col.mean],
-    ['max', col.max],
-  ];
-  const width = 180;
-  const labelWidth = 34;
-  const rowHeight = 14;
-  const height = rowHeight * bars.length + 4;
-  const lo = Math.min(0, col.min);
-  const hi = Math.max(0, col.max);
-  const span = hi - lo || 1;
-  const x = (v: number) => labelWidth + ((v - lo) / span) * (width - labelWidth - 2);
-  const label = `${col.name}: ${bars.map(([k, v]) => `${k} ${formatValue(v)}`).join(', ')}`;
-  const chart = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label, class: 'chart' }, svg('title', {}, label));
-  bars.forEach(([name, v], i) => {
-    const y = 2 + i * rowHeight;
-    const x0 = x(0);
-    const x1 = x(v);
+export function histogramChart(col: ColumnReport): UiElement | undefined {
+  const hist = col.histogram;
+  if (hist === undefined || hist.counts.length === 0) return undefined;
+  const approx = col.approximate?.includes('histogram') ? ' (estimated)' : '';
+  const first = hist.edges[0] as number;
+  const last = hist.edges[hist.edges.length - 1] as number;
+  const label =
+    `${col.name}: histogram${approx} of ${hist.counts.length} bin${hist.counts.length === 1 ? '' : 's'} from ${formatValue(first)} to ${formatValue(last)}; ` +
+    `counts ${hist.counts.map((n) => formatCount(n)).join(', ')}`;
+  const height = 60;
+  const plot = height - 12;
+  const chart = svg('svg', { width: CHART_WIDTH, height, viewBox: `0 0 ${CHART_WIDTH} ${height}`, role: 'img', 'aria-label': label, class: 'chart', 'data-chart': 'histogram' }, svg('title', {}, label));
+  const peak = Math.max(1, ...hist.counts);
+  const slot = CHART_WIDTH / hist.counts.length;
+  hist.counts.forEach((n, i) => {
+    const barHeight = n === 0 ? 0 : Math.max(1, (n / peak) * plot);
     chart.append(
-      svg('text', { x: 0, y: y + rowHeight - 4, class: 'chart-label' }, name),
-      svg('rect', { x: Math.min(x0, x1), y, width: Math.max(1, Math.abs(x1 - x0)), height: rowHeight - 3, class: `bar bar-${name}` }),
+      svg('rect', { x: i * slot + 0.5, y: plot - barHeight, width: Math.max(1, slot - 1), height: barHeight, class: 'bar bar-hist' }, svg('title', {}, `[${formatValue(hist.edges[i])}, ${formatValue(hist.edges[i + 1])}${i === hist.counts.length - 1 ? ']' : ')'}: ${formatCount(n)}`)),
     );
   });
-  if (lo < 0) chart.append(svg('line', { x1: x(0), x2: x(0), y1: 0, y2: height, class: 'chart-zero' }));
+  chart.append(
+    svg('text', { x: 0, y: height - 1, class: 'chart-label' }, formatValue(first)),
+    svg('text', { x: CHART_WIDTH, y: height - 1, class: 'chart-label', 'text-anchor': 'end' }, formatValue(last)),
+  );
+  return chart;
+}
+
+/**
+ * A string column's top values as horizontal bars (one `<rect>` per value, length ∝ count, labelled
+ * with the value and its count), 220 px wide, with a text alternative (`role="img"`, `aria-label`,
+ * `<title>`). `undefined` when the column has no top values.
+ */
+export function topChart(col: ColumnReport): UiElement | undefined {
+  const top = col.top;
+  if (top === undefined || top.length === 0) return undefined;
+  const approx = col.approximate?.includes('top') ? ' (estimated counts)' : '';
+  const label = `${col.name}: top values${approx}: ${top.map((t) => `${t.value} ${formatCount(t.count)}`).join(', ')}`;
+  const rowHeight = 14;
+  const height = rowHeight * top.length + 2;
+  const chart = svg('svg', { width: CHART_WIDTH, height, viewBox: `0 0 ${CHART_WIDTH} ${height}`, role: 'img', 'aria-label': label, class: 'chart', 'data-chart': 'top' }, svg('title', {}, label));
+  const peak = Math.max(1, ...top.map((t) => t.count));
+  top.forEach((t, i) => {
+    const y = 1 + i * rowHeight;
+    const shortValue = t.value.length > 24 ? `${t.value.slice(0, 23)}…` : t.value;
+    chart.append(
+      svg('rect', { x: 0, y, width: Math.max(1, (t.count / peak) * CHART_WIDTH), height: rowHeight - 2, class: 'bar bar-top' }),
+      svg('text', { x: 3, y: y + rowHeight - 4, class: 'bar-text' }, `${shortValue} (${formatCount(t.count)})`),
+    );
+  });
   return chart;
 }
 
@@ -78,12 +110,12 @@ export function rangeChart(col: ColumnReport): UiElement | undefined {
 export function reportRows(report: CsvReport): UiElement[] {
   return report.columns.map((col) => {
     const cells = tableFields.map(([field]) => {
-      const text = formatValue(col[field]);
+      const text = shown(col, field, field === 'q50' ? 'quantiles' : field);
       if (field === 'name') return h('th', { scope: 'row', 'data-field': field }, text);
       const numeric = typeof col[field] === 'number';
       return h('td', { 'data-field': field, ...(numeric ? { class: 'num' } : {}) }, text);
     });
-    const chart = rangeChart(col);
+    const chart = histogramChart(col) ?? topChart(col);
     cells.push(h('td', { 'data-field': 'chart' }, ...(chart ? [chart] : [])));
     return h('tr', { 'data-column': col.name }, ...cells);
   });

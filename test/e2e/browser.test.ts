@@ -101,10 +101,22 @@ test('upload seattle-weather.csv: the progress bar reaches 100 %, then the repor
       expect(Number(await cell('mean'))).toBe(Number(col.mean.toPrecision(6)));
       expect(Number(await cell('stddev'))).toBe(Number(col.stddev!.toPrecision(6)));
       expect(Number(await cell('max'))).toBe(col.max);
-      const chart = row.locator('[data-field="chart"] svg[role="img"]');
+      expect(Number(await cell('q50'))).toBe(Number(col.q50!.toPrecision(6)));
+      // The histogram: one bar per bin, and a text alternative listing every bin's count.
+      const chart = row.locator('[data-field="chart"] svg[role="img"][data-chart="histogram"]');
       expect(await chart.count()).toBe(1);
-      expect(await chart.getAttribute('aria-label')).toContain(`mean ${Number(col.mean.toPrecision(6))}`);
-      expect(await chart.locator('rect').count()).toBe(3);
+      expect(await chart.locator('rect.bar-hist').count()).toBe(col.histogram!.counts.length);
+      expect(col.histogram!.counts.length).toBeGreaterThan(1);
+      expect(await chart.getAttribute('aria-label')).toBe(
+        `${col.name}: histogram of ${col.histogram!.counts.length} bins from ${Number(col.histogram!.edges[0]!.toPrecision(6))} to ${Number(col.histogram!.edges.at(-1)!.toPrecision(6))}; ` +
+          `counts ${col.histogram!.counts.map((n) => n.toLocaleString('en-US')).join(', ')}`,
+      );
+    } else if (col.type === 'string') {
+      // The top values: one labelled bar per value, in order.
+      const chart = row.locator('[data-field="chart"] svg[role="img"][data-chart="top"]');
+      expect(await chart.locator('rect.bar-top').count()).toBe(col.top!.length);
+      expect(await chart.locator('text.bar-text').allTextContents()).toEqual(col.top!.map((t) => `${t.value} (${t.count.toLocaleString('en-US')})`));
+      expect(await chart.getAttribute('aria-label')).toContain(`top values: ${col.top![0]!.value} ${col.top![0]!.count.toLocaleString('en-US')}`);
     } else {
       expect(await row.locator('svg').count()).toBe(0);
     }
@@ -153,7 +165,7 @@ test('a malformed CSV shows the problem (422, job id, trace id) in an alert', as
 
 test('Cancel stops a running job: the page says Canceled and the job reads Canceled', async () => {
   const path = join(dir, 'big.csv');
-  writeFileSync(path, generatedCsv(16 * 1024 * 1024));
+  writeFileSync(path, generatedCsv(32 * 1024 * 1024)); // 32 MB: long enough to cancel while Running (16 MB may finish first)
   const { page } = await openPage();
   let jobId: string | undefined;
   page.on('response', (r) => {

@@ -68,7 +68,7 @@ test('two workers taking the same job concurrently leave exactly one result', as
 });
 
 test('a malformed CSV ends Failed with a 422 problem naming the location, and is not retried', async () => {
-  const job = await submitCsv('a,b\n1,2\n3\n');
+  const job = await submitCsv('a,b\n1,2\n3,4,5\n');
   expect(await s.runner.run(message(job.id), log)).toBe('failed');
   const failed = (await s.store.get(job.id))!.job;
   expect(failed.status).toBe('Failed');

@@ -5,7 +5,9 @@
  * another way: the whole text is parsed at once with `csv-parse/sync`, each column's values are kept in
  * an array, the mean and the sample variance use the two-pass formulas (Σx / n, then Σ(x − mean)² / (n − 1)),
  * distinct counts come from Sets, min/max from sorting, string lengths from `Array.from`, dates are
- * checked by a round trip through `Date`. Only the specification is shared (see `ColumnReport`).
+ * checked by a round trip through `Date`, quartiles index a sorted array, histogram bins are found by
+ * scanning the edges. Only the specification is shared (see `ColumnReport`). It keeps every value, so
+ * it only describes exact reports (every column within the processor's exact limits).
  */
 import { parse } from 'csv-parse/sync';
 
@@ -24,6 +26,11 @@ export interface ReferenceColumnReport {
   minLength?: number;
   maxLength?: number;
   top?: { value: string; count: number }[];
+  approximate: string[];
+  q25?: number;
+  q50?: number;
+  q75?: number;
+  histogram?: { edges: number[]; counts: number[] };
 }
 
 /** Same shape as `CsvReport` of the processor. */
@@ -79,29 +86,88 @@ function dateInstant(v: string): number | undefined {
   return t + extra;
 }
 
+/** Quantile q of sorted values: linear interpolation at position (n − 1)·q (pandas describe()). */
+function quantile(sorted: number[], q: number): number {
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  const a = sorted[lo] as number;
+  const b = sorted[hi] as number;
+  return a + (h - lo) * (b - a);
+}
+
+/**
+ * Histogram as specified: width-1 bins [v, v + 1) when an integer column spans fewer than 20 values,
+ * else 20 equal-width bins from min to max (one bin [v − 0.5, v + 0.5] for a single value), the last
+ * bin closed; each value's bin found by scanning the edges.
+ */
+function histogram(sorted: number[], integer: boolean): { edges: number[]; counts: number[] } {
+  const min = sorted[0] as number;
+  const max = sorted[sorted.length - 1] as number;
+  let edges: number[];
+  if (integer && max - min < 20) edges = Array.from({ length: max - min + 2 }, (_, i) => min + i);
+  else if (min === max) edges = [min - 0.5, max + 0.5];
+  // numpy.linspace's edges, start + i * step, are part of the specification: a value on an edge must
+  // fall in the same bin as NumPy puts it.
+  else edges = Array.from({ length: 21 }, (_, i) => (i === 20 ? max : min + i * ((max - min) / 20)));
+  const counts = new Array<number>(edges.length - 1).fill(0);
+  for (const x of sorted) {
+    let bin = counts.length - 1;
+    for (let i = 0; i < counts.length - 1; i++) {
+      if (x < (edges[i + 1] as number)) {
+        bin = i;
+        break;
+      }
+    }
+    counts[bin]!++;
+  }
+  return { edges, counts };
+}
+
 function columnReport(name: string, raw: string[]): ReferenceColumnReport {
   const values = raw.map((v) => v.trim()).filter((v) => !MISSING.includes(v));
   const count = values.length;
   const missing = raw.length - count;
-  if (count === 0) return { name, type: 'empty', count, missing, distinct: 0, min: null, max: null };
+  if (count === 0) return { name, type: 'empty', count, missing, distinct: 0, min: null, max: null, approximate: [] };
 
   if (values.every(isNumeric)) {
     const xs = values.map(Number);
-    const sum = xs.reduce((a, b) => a + b, 0);
-    const mean = sum / count;
-    const ss = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
     const sorted = [...xs].sort((a, b) => a - b);
+    const min = sorted[0] as number;
+    const max = sorted[sorted.length - 1] as number;
+    // Mean as Σ(x / n) and deviations scaled by the largest magnitude: neither overflows.
+    const mean = xs.reduce((a, x) => a + x / count, 0);
+    const big = Math.max(Math.abs(min), Math.abs(max)) || 1;
+    const ss = xs.reduce((a, x) => a + ((x - mean) / big) ** 2, 0);
+    const approximate: string[] = [];
+    let sum = xs.reduce((a, b) => a + b, 0);
+    if (!Number.isFinite(sum)) sum = mean * count;
+    if (!Number.isFinite(sum)) {
+      sum = sum > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
+      approximate.push('sum');
+    }
+    let stddev: number | null = count < 2 ? null : big * Math.sqrt(ss / (count - 1));
+    if (stddev !== null && !Number.isFinite(stddev)) {
+      stddev = Number.MAX_VALUE;
+      approximate.push('stddev');
+    }
+    const integer = values.every(isInteger);
     return {
       name,
-      type: values.every(isInteger) ? 'integer' : 'number',
+      type: integer ? 'integer' : 'number',
       count,
       missing,
       distinct: new Set(xs).size,
-      min: sorted[0] as number,
-      max: sorted[sorted.length - 1] as number,
+      min,
+      max,
+      approximate,
       sum,
       mean,
-      stddev: count < 2 ? null : Math.sqrt(ss / (count - 1)),
+      stddev,
+      q25: quantile(sorted, 0.25),
+      q50: quantile(sorted, 0.5),
+      q75: quantile(sorted, 0.75),
+      histogram: histogram(sorted, integer),
     };
   }
   if (values.every(isBoolean)) {
@@ -114,6 +180,7 @@ function columnReport(name: string, raw: string[]): ReferenceColumnReport {
       distinct: new Set(bs).size,
       min: bs.every((b) => b),
       max: bs.some((b) => b),
+      approximate: [],
     };
   }
   const instants = values.map(dateInstant);
@@ -131,6 +198,7 @@ function columnReport(name: string, raw: string[]): ReferenceColumnReport {
       distinct: new Set(pairs.map((p) => p.t)).size,
       min: earliest.v,
       max: latest.v,
+      approximate: [],
     };
   }
   const sorted = [...values].sort(); // default sort: UTF-16 code units
@@ -151,6 +219,7 @@ function columnReport(name: string, raw: string[]): ReferenceColumnReport {
     max: sorted[sorted.length - 1] as string,
     minLength: lengths.reduce((a, b) => Math.min(a, b), Infinity),
     maxLength: lengths.reduce((a, b) => Math.max(a, b), -Infinity),
+    approximate: [],
     top,
   };
 }
@@ -174,32 +243,44 @@ function headerNames(header: string[]): string[] {
  */
 export function referenceCsvReport(
   text: string,
-  options: { delimiter?: string; header?: boolean } = {},
+  options: { delimiter?: string; header?: boolean; shortRows?: 'fill' | 'error' } = {},
 ): ReferenceCsvReport {
   const header = options.header ?? true;
-  const records: string[][] = parse(text, {
+  const delimiter = options.delimiter ?? ',';
+  const parsed = parse(text, {
     bom: true,
-    delimiter: options.delimiter ?? ',',
+    delimiter,
     record_delimiter: ['\r\n', '\n', '\r'],
     skip_empty_lines: true,
-  });
+    relax_column_count: true,
+    raw: true,
+  }) as unknown as { record: string[]; raw: string }[];
+  // A line of only spaces and tabs (other than the delimiter) is skipped, as pandas does.
+  const blank = new RegExp(`^[${[' ', '\t'].filter((c) => c !== delimiter).join('')}]*[\r\n]*$`);
+  const records = parsed.filter((r) => !(r.record.length === 1 && blank.test(r.raw))).map((r) => r.record);
   if (records.length === 0) return { rows: 0, columns: [] };
   const width = (records[0] as string[]).length;
+  records.forEach((r, i) => {
+    if (r.length > width || (r.length < width && options.shortRows === 'error')) {
+      throw new Error(`record ${i + 1} has ${r.length} fields, expected ${width}`);
+    }
+  });
   const names = header
     ? headerNames(records[0] as string[])
     : Array.from({ length: width }, (_, i) => `column${i + 1}`);
   const data = header ? records.slice(1) : records;
   return {
     rows: data.length,
-    columns: names.map((name, i) => columnReport(name, data.map((r) => r[i] as string))),
+    columns: names.map((name, i) => columnReport(name, data.map((r) => r[i] ?? ''))),
   };
 }
 
-const FLOAT_FIELDS = ['sum', 'mean', 'stddev'] as const;
+const FLOAT_FIELDS = ['sum', 'mean', 'stddev', 'q25', 'q50', 'q75'] as const;
 
 /**
- * Asserts (with jest's `expect`) that two reports are equal, field by field, except `sum`, `mean` and
- * `stddev`, which may differ by `relTol` relative to the largest of |actual|, |expected| and the
+ * Asserts (with jest's `expect`) that two reports are equal, field by field (estimates flagged in the
+ * actual column's `approximate` within their stated error, see below), except `sum`, `mean`,
+ * `stddev`, the quartiles and the histogram edges, which may differ by `relTol` relative to the largest of |actual|, |expected| and the
  * column's scale (max(|min|, |max|), times `count` for `sum`): the scale keeps the test meaningful
  * for values near zero, where a relative error alone is dominated by rounding. On failure jest's diff
  * shows the differing fields.
@@ -220,6 +301,36 @@ export function expectReportsClose(actual: unknown, expected: ReferenceCsvReport
       const tol = relTol * Math.max(Math.abs(e), Math.abs(v), fieldScale);
       // Within tolerance: take the actual value so toEqual passes; otherwise keep the expected one.
       if (Math.abs(v - e) <= tol) patched[field] = v;
+    }
+    // Figures the processor flags as estimates (the reference is always exact) must be within their
+    // stated error: distinct 2 %, quartiles 1 % (plus one part in a thousand of the column's scale, for
+    // the interpolation between order statistics), the histogram's total, the leading top value.
+    const approximate = act.approximate ?? [];
+    patched.approximate = [...exp.approximate, ...approximate.filter((f) => ['distinct', 'quantiles', 'histogram', 'top'].includes(f))];
+    if (approximate.includes('distinct') && Math.abs(act.distinct / exp.distinct - 1) < 0.02) patched.distinct = act.distinct;
+    if (approximate.includes('quantiles')) {
+      for (const q of ['q25', 'q50', 'q75'] as const) {
+        const e = exp[q] as number;
+        const v = act[q];
+        if (typeof v === 'number' && Math.abs(v - e) <= 0.01 * Math.max(Math.abs(e), Math.abs(v)) + 1e-3 * scale) patched[q] = v;
+      }
+    }
+    if (approximate.includes('histogram') && act.histogram !== undefined && exp.histogram !== undefined) {
+      const total = (h: { counts: number[] }) => h.counts.reduce((x, y) => x + y, 0);
+      if (total(act.histogram) === total(exp.histogram) && act.histogram.counts.length === exp.histogram.counts.length) {
+        patched.histogram = { edges: exp.histogram.edges, counts: act.histogram.counts };
+      }
+    }
+    if (approximate.includes('top') && act.top !== undefined && exp.top !== undefined) {
+      const [a0, e0] = [act.top[0], exp.top[0]];
+      if (a0 !== undefined && e0 !== undefined && a0.value === e0.value && a0.count >= e0.count) patched.top = act.top;
+    }
+    // Histogram edges are computed values too: within the tolerance (of the column's scale) each.
+    const eh = patched.histogram;
+    const ah = act.histogram;
+    if (eh !== undefined && ah !== undefined && eh.edges.length === ah.edges.length) {
+      const close = eh.edges.every((e, k) => Math.abs((ah.edges[k] as number) - e) <= relTol * Math.max(Math.abs(e), scale));
+      if (close) patched.histogram = { edges: ah.edges, counts: eh.counts };
     }
     expect(act).toEqual(patched);
   });

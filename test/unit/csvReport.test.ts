@@ -3,8 +3,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ZodError } from 'zod';
 import {
+  EXACT_DISTINCT_LIMIT,
+  MAX_COLUMNS,
   buildCsvReport,
+  columnReportSchema,
   csvReportOptionsSchema,
+  csvReportSchema,
   csvReportProcessor,
   type ColumnReport,
   type CsvReport,
@@ -16,6 +20,7 @@ import {
   type ProcessorContext,
   type ProgressReport,
 } from '../../src/core/processors/processor';
+import { openApiDocument } from '../../src/http/openapi';
 import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
 import { prng } from '../support/datasets';
 
@@ -86,8 +91,8 @@ const toCsv = (rows: string[][], eol = '\n'): string => rows.map((r) => r.map(cs
 
 describe('csv-report options schema', () => {
   it('applies the defaults', () => {
-    expect(csvReportOptionsSchema.parse({})).toEqual({ delimiter: ',', header: true });
-    expect(csvReportProcessor.optionsSchema.parse({})).toEqual({ delimiter: ',', header: true });
+    expect(csvReportOptionsSchema.parse({})).toEqual({ delimiter: ',', header: true, shortRows: 'fill' });
+    expect(csvReportProcessor.optionsSchema.parse({})).toEqual({ delimiter: ',', header: true, shortRows: 'fill' });
   });
 
   it('accepts single characters, tab aliases and header values', () => {
@@ -98,7 +103,8 @@ describe('csv-report options schema', () => {
     expect(opts({ delimiter: 'TAB' }).delimiter).toBe('\t');
     expect(opts({ delimiter: '\\t' }).delimiter).toBe('\t');
     expect(opts({ delimiter: '§' }).delimiter).toBe('§');
-    expect(opts({ header: 'false' })).toEqual({ delimiter: ',', header: false });
+    expect(opts({ header: 'false' })).toEqual({ delimiter: ',', header: false, shortRows: 'fill' });
+    expect(opts({ shortRows: 'error' }).shortRows).toBe('error');
     expect(opts({ header: 'true' }).header).toBe(true);
   });
 
@@ -167,6 +173,7 @@ describe('type inference', () => {
       distinct: 2,
       min: false,
       max: true,
+      approximate: [],
     });
     // 1999-01-01T00:00+05:30 is 1998-12-31T18:30Z: the earliest instant.
     expect(column(r, 'date')).toEqual({
@@ -177,6 +184,7 @@ describe('type inference', () => {
       distinct: 5,
       min: '1999-01-01T00:00:00+05:30',
       max: '2021-12-31 23:59:59.123Z',
+      approximate: [],
     });
     expect(column(r, 'empty')).toEqual({
       name: 'empty',
@@ -186,6 +194,7 @@ describe('type inference', () => {
       distinct: 0,
       min: null,
       max: null,
+      approximate: [],
     });
     expect(column(r, 'str').type).toBe('string');
     expect(column(r, 'str').sum).toBeUndefined();
@@ -506,8 +515,8 @@ describe('header and delimiter options', () => {
       expect(await reportOf(text)).toEqual({
         rows: 0,
         columns: [
-          { name: 'a', type: 'empty', count: 0, missing: 0, distinct: 0, min: null, max: null },
-          { name: 'b', type: 'empty', count: 0, missing: 0, distinct: 0, min: null, max: null },
+          { name: 'a', type: 'empty', count: 0, missing: 0, distinct: 0, min: null, max: null, approximate: [] },
+          { name: 'b', type: 'empty', count: 0, missing: 0, distinct: 0, min: null, max: null, approximate: [] },
         ],
       });
     }
@@ -532,8 +541,8 @@ describe('malformed input', () => {
     expect(err.location).toEqual({ row: 2, line: 4, column: 2 });
   });
 
-  it('rejects a record with too few fields', async () => {
-    const err = await inputErrorOf('a,b,c\n1,2,3\n4,5\n');
+  it('rejects a record with too few fields with shortRows=error', async () => {
+    const err = await inputErrorOf('a,b,c\n1,2,3\n4,5\n', { shortRows: 'error' });
     expect(err.message).toMatch(/data row 2, line 3, column 3 \("c"\).*2 fields.*header has 3/);
     expect(err.location).toEqual({ row: 2, line: 3, column: 3 });
   });
@@ -545,14 +554,14 @@ describe('malformed input', () => {
   });
 
   it('compares field counts with the first record when header=false', async () => {
-    const err = await inputErrorOf('1,2\n3\n', { header: 'false' });
-    expect(err.location).toEqual({ row: 2, line: 2, column: 2 });
-    expect(err.message).toMatch(/first record has 2/);
+    const err = await inputErrorOf('1,2,3\n3,4,5,6\n', { header: 'false' });
+    expect(err.location).toEqual({ row: 2, line: 2, column: 4 });
+    expect(err.message).toMatch(/4 fields but the first record has 3/);
   });
 
   it('counts CRLF line endings once in error locations', async () => {
     for (const size of [1, 7]) {
-      const err = await inputErrorOf('a,b\r\n1,2\r\n3,4\r\n5\r\n', {}, size);
+      const err = await inputErrorOf('a,b\r\n1,2\r\n3,4\r\n5\r\n', { shortRows: 'error' }, size);
       expect(err.location).toEqual({ row: 3, line: 4, column: 2 });
     }
   });
@@ -616,15 +625,17 @@ describe('progress', () => {
     const bytes = Buffer.byteLength(text);
     let clock = 0;
     const reports: { at: number; report: ProgressReport }[] = [];
-    const result = await buildCsvReport(streamOf(text, 64), opts(), {
+    const chunks = Math.ceil(bytes / 8);
+    const result = await buildCsvReport(streamOf(text, 8), opts(), {
       totalBytes: bytes,
       now: () => (clock += 100), // every call advances the fake clock by 100 ms
       onProgress: (report) => reports.push({ at: clock, report }),
     });
     expect(result.rows).toBe(200);
-    // ~200 clock reads, 100 ms apart: about one report per 10 reads.
-    expect(reports.length).toBeGreaterThan(10);
-    expect(reports.length).toBeLessThan(25);
+    // The clock is read once per input chunk, 100 ms apart: about one report per 10 chunks, plus the last.
+    expect(chunks).toBeGreaterThan(100);
+    expect(reports.length).toBeGreaterThanOrEqual(Math.floor(chunks / 10) - 1);
+    expect(reports.length).toBeLessThanOrEqual(Math.ceil(chunks / 10) + 2);
     const intermediate = reports.slice(0, -1);
     for (let i = 1; i < intermediate.length; i++) {
       expect((intermediate[i]?.at ?? 0) - (intermediate[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(1000);
@@ -649,11 +660,11 @@ describe('progress', () => {
   it('omits percentComplete of intermediate reports when the size is unknown', async () => {
     const reports: ProgressReport[] = [];
     let clock = 0;
-    await buildCsvReport(streamOf('a\n1\n2\n3\n'), opts(), {
+    await buildCsvReport(streamOf('a\n1\n2\n3\n', 2), opts(), {
       now: () => (clock += 2000),
       onProgress: (r) => reports.push(r),
     });
-    expect(reports.length).toBe(4);
+    expect(reports.length).toBe(5); // one per chunk of 2 bytes, and the final one
     expect(reports.slice(0, -1).every((r) => r.percentComplete === undefined)).toBe(true);
     expect(reports.at(-1)?.percentComplete).toBe(100);
   });
@@ -745,7 +756,7 @@ describe('csvReportProcessor.run', () => {
   });
 
   it('lets ProcessorInputError through', async () => {
-    const ctx = contextFor(streamOf('a,b\n1\n'), new AbortController().signal);
+    const ctx = contextFor(streamOf('a,b\n1,2,3\n'), new AbortController().signal);
     await expect(csvReportProcessor.run(ctx)).rejects.toBeInstanceOf(ProcessorInputError);
   });
 
@@ -868,5 +879,144 @@ describe('reference implementation', () => {
     expect(() => expectReportsClose(actual, off)).toThrow();
     const wrongCount = { ...expected, columns: expected.columns.map((c) => ({ ...c, distinct: 3 })) };
     expect(() => expectReportsClose(actual, wrongCount)).toThrow();
+  });
+});
+
+describe('input handling as pandas read_csv', () => {
+  it('skips lines holding only spaces and tabs, in one-column files too, but not a quoted blank', async () => {
+    const r = await reportOf('a,b\n1,2\n   \n\t \n3,4\n');
+    expect(r.rows).toBe(2);
+    const one = await reportOf('x\n1\n  \n2\n""\n');
+    expect(one.rows).toBe(3);
+    expect(column(one, 'x')).toMatchObject({ count: 2, missing: 1 });
+    expect(one).toEqual(referenceCsvReport('x\n1\n  \n2\n""\n'));
+    // With tab as the delimiter, a line of tabs is a record of empty fields.
+    const tabs = await reportOf('a\tb\n1\t2\n\t\n', { delimiter: 'tab' });
+    expect(tabs.rows).toBe(2);
+  });
+
+  it('fills short rows with missing values by default', async () => {
+    const text = 'a,b,c\n1,2,3\n4,5\n6\n';
+    const r = await reportOf(text);
+    expect(r.rows).toBe(3);
+    expect(r.columns.map((c) => [c.count, c.missing])).toEqual([[3, 0], [2, 1], [1, 2]]);
+    expectReportsClose(r, referenceCsvReport(text));
+  });
+
+  it('keeps mean and stddev finite and gives an overflowing sum as ±MAX_VALUE, flagged', async () => {
+    const up = column(await reportOf('v\n1e308\n1e308\n'), 'v');
+    expect(up).toMatchObject({ sum: Number.MAX_VALUE, mean: 1e308, stddev: 0, approximate: ['sum'] });
+    const down = column(await reportOf('v\n-1e308\n-1e308\n-1e308\n'), 'v');
+    expect(down).toMatchObject({ sum: -Number.MAX_VALUE, mean: -1e308, approximate: ['sum'] });
+    const both = column(await reportOf('v\n1e308\n-1e308\n'), 'v');
+    expect(both.mean).toBe(0);
+    expect(both.sum).toBe(0);
+    expect(both.stddev).toBeCloseTo(Math.SQRT2 * 1e308, -300);
+    expect(both.approximate).toEqual([]);
+    expect(Math.abs((both.stddev as number) / (Math.SQRT2 * 1e308) - 1)).toBeLessThan(1e-12);
+    const text = 'v\n1e308\n1e308\n-1e308\n5\n';
+    expectReportsClose(await reportOf(text), referenceCsvReport(text));
+  });
+
+  it(`rejects more than ${MAX_COLUMNS} columns`, async () => {
+    const header = Array.from({ length: MAX_COLUMNS + 1 }, (_, i) => `c${i}`).join(',');
+    const err = await inputErrorOf(`${header}\n`, {}, 4096);
+    expect(err.message).toMatch(new RegExp(`${MAX_COLUMNS + 1} columns; csv-report accepts at most ${MAX_COLUMNS}`));
+  });
+});
+
+describe('quartiles and histograms', () => {
+  it('interpolates quartiles linearly as pandas describe()', async () => {
+    const c = column(await reportOf('v\n4\n1\n3\n2\n'), 'v');
+    expect([c.q25, c.q50, c.q75]).toEqual([1.75, 2.5, 3.25]);
+    // Small integer range: one bin per integer.
+    expect(c.histogram).toEqual({ edges: [1, 2, 3, 4, 5], counts: [1, 1, 1, 1] });
+  });
+
+  it('uses 20 equal-width bins with a closed last bin, and one bin for a single value', async () => {
+    const c = column(await reportOf('v\n0\n0.5\n10\n'), 'v');
+    expect(c.histogram?.counts).toEqual([1, 1, ...new Array<number>(17).fill(0), 1]);
+    expect(c.histogram?.edges).toHaveLength(21);
+    expect(column(await reportOf('v\n2.5\n2.5\n'), 'v').histogram).toEqual({ edges: [2, 3], counts: [2] });
+  });
+});
+
+describe('bounded memory: estimates past the exact limits', () => {
+  const n = EXACT_DISTINCT_LIMIT + 20_000;
+
+  it('estimates distinct, quartiles and histogram of an all-distinct numeric column, and flags them', async () => {
+    const rand = prng(7);
+    const xs = Array.from({ length: n }, () => Math.round(rand() * 1e9) / 1000 + 1);
+    const text = 'v\n' + xs.join('\n') + '\n';
+    const c = column(await reportOf(text, {}, 65536), 'v');
+    const sorted = [...xs].sort((a, b) => a - b);
+    const exactDistinct = new Set(xs).size;
+    expect(c.approximate).toEqual(['distinct', 'quantiles', 'histogram']);
+    expect(Math.abs(c.distinct / exactDistinct - 1)).toBeLessThan(0.02);
+    for (const [q, v] of [[0.25, c.q25], [0.5, c.q50], [0.75, c.q75]] as const) {
+      const h = (n - 1) * q;
+      const lo = sorted[Math.floor(h)] as number;
+      const hi = sorted[Math.ceil(h)] as number;
+      expect(v as number).toBeGreaterThanOrEqual(lo * 0.99);
+      expect(v as number).toBeLessThanOrEqual(hi * 1.01);
+    }
+    expect(c.histogram?.counts.reduce((a, b) => a + b, 0)).toBe(n);
+    expect(c.histogram?.counts).toHaveLength(20);
+    // Exact figures stay exact.
+    expect(c.min).toBe(sorted[0]);
+    expect(c.max).toBe(sorted[n - 1]);
+    expect(c.count).toBe(n);
+  });
+
+  it('estimates distinct and top of a string column with heavy hitters, and flags them', async () => {
+    const values = Array.from({ length: 2 * n }, (_, i) => (i % 4 === 0 ? 'hot' : i % 10 === 1 ? 'warm' : `v${i}`));
+    const text = 's\n' + values.join('\n') + '\n';
+    const c = column(await reportOf(text, {}, 65536), 's');
+    const exactDistinct = new Set(values).size;
+    expect(c.approximate).toEqual(['distinct', 'top']);
+    expect(Math.abs(c.distinct / exactDistinct - 1)).toBeLessThan(0.02);
+    const hot = values.filter((v) => v === 'hot').length;
+    const warm = values.filter((v) => v === 'warm').length;
+    expect(c.top?.[0]?.value).toBe('hot');
+    expect(c.top?.[1]?.value).toBe('warm');
+    // Space-Saving counts are upper bounds, off by at most rows / 64.
+    expect(c.top?.[0]?.count).toBeGreaterThanOrEqual(hot);
+    expect(c.top?.[0]?.count).toBeLessThanOrEqual(hot + (2 * n) / 64);
+    expect(c.top?.[1]?.count).toBeGreaterThanOrEqual(warm);
+    expect(c.min).toBe([...new Set(values)].sort()[0]);
+  });
+
+  it('cuts kept values longer than 1,000 code units and flags min/max', async () => {
+    const long = 'z'.repeat(5000);
+    const c = column(await reportOf(`s\na\n${long}\n`, {}, 1024), 's');
+    expect(c.max).toBe('z'.repeat(1000));
+    expect(c.maxLength).toBe(5000);
+    expect(c.approximate).toEqual(['distinct', 'max', 'top']);
+    expect(c.distinct).toBe(2);
+  });
+});
+
+describe('report schema', () => {
+  it('describes every field the processor writes (strict schema), exact and estimated', async () => {
+    const rand = prng(9);
+    const rows = ['i,x,b,d,s,e'];
+    for (let k = 0; k < EXACT_DISTINCT_LIMIT + 12_000; k++) {
+      rows.push(`${k},${rand()},${k % 2 === 0},2020-01-0${1 + (k % 9)},${k % 10 === 0 ? 'hot' : `s${k}`},`);
+    }
+    const big = await reportOf(rows.join('\n') + '\n', {}, 65536);
+    expect(big.columns.map((c) => c.approximate.length > 0)).toEqual([true, true, false, false, true, false]);
+    const small = await reportOf('a,b,c\n1,x,2020-01-01\n2,,2020-01-02\n1e308,y,\n');
+    for (const report of [big, small, await reportOf('v\n1e308\n1e308\n')]) {
+      expect(csvReportSchema.parse(report)).toEqual(report);
+    }
+    expect(() => csvReportSchema.parse({ rows: 0, columns: [], extra: 1 })).toThrow();
+  });
+
+  it('is the CsvReport component of the OpenAPI document', () => {
+    const doc = openApiDocument() as { components?: { schemas?: Record<string, { properties?: Record<string, unknown> }> } };
+    const schemas = doc.components?.schemas ?? {};
+    expect(Object.keys(schemas.CsvReport?.properties ?? {})).toEqual(['rows', 'columns']);
+    const column = Object.entries(schemas).find(([id]) => id.startsWith('CsvColumnReport'))?.[1];
+    expect(Object.keys(column?.properties ?? {})).toEqual(Object.keys(columnReportSchema.shape));
   });
 });

@@ -1,7 +1,8 @@
-import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CsvError, Parser, type Options as CsvParseOptions } from 'csv-parse';
+import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
 import { z } from 'zod';
+import { CsvSyntaxError, CsvTokenizer } from './csvParser';
 import {
   ProcessorAbortedError,
   ProcessorInputError,
@@ -9,19 +10,61 @@ import {
   type Processor,
   type ProgressReport,
 } from './processor';
+import { HyperLogLog, SpaceSaving, hashNumber, hashString } from './sketches';
 
 /*
- * `csv-report`: one streaming pass over a CSV file (RFC 4180, parsed by csv-parse) that infers the type
- * of every column and computes its summary statistics.
+ * `csv-report`: one streaming pass over a CSV file (RFC 4180, see ./csvParser.ts) that infers the type
+ * of every column and computes its summary statistics, in memory bounded whatever the input.
  *
- * Memory: `distinct` is exact, so every distinct non-missing value of every column is kept (in a
- * value → count map, which also yields `top`, min/max and lengths at the end). Memory therefore grows
- * with the number of distinct values, not with the number of rows; the file itself is never buffered.
+ * Exact where it can be, estimated where exactness would need unbounded memory (as DuckDB's
+ * `approx_unique` or Spark's `approx_count_distinct` do):
+ * - A column keeps its distinct values exactly (value → count) while it has at most
+ *   EXACT_DISTINCT_LIMIT (65,536) distinct spellings, each at most KEPT_VALUE_CHARS (1,000) UTF-16 code
+ *   units long, and while the job's exact values stay within EXACT_BUDGET_ENTRIES (1,048,576) values
+ *   and EXACT_BUDGET_CHARS (16 Mi code units) over all columns. Then `distinct`, `top`, the quartiles
+ *   and the histogram are exact (the quartiles interpolate as pandas' `describe()` does).
+ * - Past any of these limits the column folds what it holds into fixed-size sketches and continues
+ *   with them: HyperLogLog for `distinct` (standard error 0.41 %, within 2 % with overwhelming
+ *   probability), Space-Saving for `top` (64 counters: counts are upper bounds exceeding the true
+ *   count by at most rows/64), DDSketch for the quartiles (relative error ≤ 1 % of a value of the
+ *   interpolated rank's neighbours) and the histogram (counts per sketch bucket). The column then
+ *   lists these fields in `approximate`.
+ * Every public vega-datasets CSV column (< 50,000 distinct values each) stays exact.
+ *
+ * Memory bound per job (the arithmetic behind the limits): exact values ≤ 2^20 entries × ~80 bytes
+ * (Map entry, string header, count) + 16 Mi code units × ≤ 2 bytes ≈ 115 MB in the worst case; per
+ * sketched column ≤ 3 HyperLogLogs × 64 KiB + DDSketch 2 × 2,048 bins × 8 bytes + 64 Space-Saving
+ * keys × 1,000 code units × 2 bytes + min/max ≈ 360 KB; columns ≤ MAX_COLUMNS (1,000); one record ≤
+ * `maxRecordBytes` (32 MiB). Nothing else grows with the input: the file is never buffered.
  *
  * Numbers are IEEE 754 doubles: integers beyond 2^53 (and decimals with more than ~15–17 significant
  * digits) lose precision in `min`/`max`/`sum`/`mean`/`stddev`, and two such values that round to the same
  * double count as one in `distinct`. This is a known limitation, deliberately not special-cased.
  */
+
+// ---------------------------------------------------------------------------------------------------
+// Limits
+
+/** Distinct spellings a column keeps exactly (see the module comment). */
+export const EXACT_DISTINCT_LIMIT = 65_536;
+/** Exact values kept over all columns of a job. */
+export const EXACT_BUDGET_ENTRIES = 1 << 20;
+/** UTF-16 code units of exact values kept over all columns of a job. */
+export const EXACT_BUDGET_CHARS = 1 << 24;
+/** Longest value kept as it is (exact sets, min/max, top); longer values are cut to this many code units. */
+export const KEPT_VALUE_CHARS = 1_000;
+/** Most columns a file may have; more is a 422 (a bound on per-column memory). */
+export const MAX_COLUMNS = 1_000;
+/** Counters of the Space-Saving summary behind an estimated `top`. */
+const TOP_CAPACITY = 64;
+/** Relative accuracy of the DDSketch behind estimated quartiles and histograms. */
+const QUANTILE_RELATIVE_ACCURACY = 0.01;
+/** DDSketch buckets per sign: 2,048 buckets of ratio 1.0202 span 17 orders of magnitude. */
+const QUANTILE_BIN_LIMIT = 2_048;
+/** Most histogram bins. */
+export const HISTOGRAM_BINS = 20;
+/** Entries of `top`. */
+const TOP_SIZE = 5;
 
 // ---------------------------------------------------------------------------------------------------
 // Options
@@ -32,6 +75,11 @@ export interface CsvReportOptions {
   delimiter: string;
   /** Whether the first record holds the column names (`true`) or is data (`false`). */
   header: boolean;
+  /**
+   * A record with fewer fields than the header: `fill` (default, as pandas' `read_csv`) counts the
+   * absent fields as missing values; `error` fails the job with 422.
+   */
+  shortRows?: 'fill' | 'error';
 }
 
 /**
@@ -52,6 +100,7 @@ function normalizeDelimiter(value: string): string | undefined {
  * Query-string options (string values in, {@link CsvReportOptions} out), unknown keys rejected:
  * - `delimiter`: one character, default `,`; `tab` or `\t` mean TAB.
  * - `header`: `true` (default) or `false`.
+ * - `shortRows`: `fill` (default) or `error`, see {@link CsvReportOptions}.
  *
  * `parse` throws only `ZodError` (use `safeParse` not to throw at all).
  */
@@ -67,20 +116,38 @@ export const csvReportOptionsSchema = z.strictObject({
     .enum(['true', 'false'], { error: 'header must be "true" or "false"' })
     .transform((v) => v === 'true')
     .default(true),
+  shortRows: z
+    .enum(['fill', 'error'], { error: 'shortRows must be "fill" or "error"' })
+    .default('fill')
+    .meta({ description: 'A record with fewer fields than the header: fill with missing values (as pandas) or fail (422)' }),
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Report shapes
+// Report shapes (zod schemas: the OpenAPI document's `CsvReport` component comes from them)
 
 /** Inferred type of a column (over its non-missing values). */
-export type ColumnType = 'integer' | 'number' | 'boolean' | 'date' | 'string' | 'empty';
+export const columnTypeSchema = z.enum(['integer', 'number', 'boolean', 'date', 'string', 'empty']);
+export type ColumnType = z.infer<typeof columnTypeSchema>;
 
 /** One entry of a string column's `top` list. */
-export interface TopValue {
-  value: string;
-  /** Number of rows holding exactly this (trimmed) value. */
-  count: number;
-}
+export const topValueSchema = z.object({
+  value: z.string().meta({ description: 'The (trimmed) value, cut to 1,000 UTF-16 code units' }),
+  count: z.number().int().nonnegative().meta({ description: 'Rows holding it; an upper bound when `top` is approximate' }),
+});
+export type TopValue = z.infer<typeof topValueSchema>;
+
+/** Histogram of a numeric column: `counts[i]` values fall in `[edges[i], edges[i+1])` (the last bin is closed). */
+export const histogramSchema = z.object({
+  edges: z.array(z.number()).min(2).max(HISTOGRAM_BINS + 1),
+  counts: z.array(z.number().int().nonnegative()).min(1).max(HISTOGRAM_BINS),
+});
+export type Histogram = z.infer<typeof histogramSchema>;
+
+/** Names of the fields a column may list in `approximate`. */
+export const approximateFieldSchema = z.enum(['distinct', 'top', 'quantiles', 'histogram', 'min', 'max', 'sum', 'stddev']);
+export type ApproximateField = z.infer<typeof approximateFieldSchema>;
+
+const d = (description: string) => ({ description });
 
 /**
  * Summary of one column. Values are trimmed before anything else; a value is *missing* when it is
@@ -94,53 +161,608 @@ export interface TopValue {
  *   `YYYY-MM-DD`, optionally followed by `T` or a space, `HH:MM[:SS[.fff]]` and an optional `Z`/`±hh:mm`;
  *   else `string`; `empty` when there is no non-missing value.
  * - `count`: number of non-missing values; `missing`: number of missing values (`count + missing = rows`).
- * - `distinct`: exact number of distinct non-missing values, compared as values of `type`: numbers
+ * - `distinct`: number of distinct non-missing values, compared as values of `type`: numbers
  *   numerically (`1` and `1.0` are one value), booleans case-insensitively, dates by instant (a date
- *   without offset is taken as UTC; a date alone is midnight), strings exactly.
+ *   without offset is taken as UTC; a date alone is midnight), strings exactly. Exact, or a
+ *   HyperLogLog estimate (see the module comment).
  * - `min`, `max`: numbers for `integer`/`number`, booleans for `boolean`, the original (trimmed) strings
  *   of the earliest/latest instant for `date`, strings for `string` (ordered by UTF-16 code units, like
- *   JavaScript's `<`); `null` for `empty`.
+ *   JavaScript's `<`; values longer than 1,000 code units are compared and given by their first 1,000,
+ *   and `min`/`max` are then listed in `approximate`); `null` for `empty`.
+ * - `approximate`: the fields of this column that are estimates (empty when all are exact).
  *
- * Only for `integer` and `number`: `sum`; `mean` (arithmetic mean); `stddev`, the *sample* standard
- * deviation (divisor n − 1) computed with Welford's online algorithm (Knuth, TAOCP vol. 2, 3rd ed.,
- * 4.2.2), `null` when `count < 2`. Numbers are doubles: beyond 2^53 integers lose precision.
+ * Only for `integer` and `number`: `sum` (compensated summation); `mean`; `stddev`, the *sample*
+ * standard deviation (divisor n − 1), `null` when `count < 2`, computed with Welford's online algorithm
+ * (Knuth, TAOCP vol. 2, 3rd ed., 4.2.2) on values scaled by a power of two so that it never overflows
+ * (`mean` of 1e308 and −1e308 is 0); a `sum` (or `stddev`) beyond the double range is given as
+ * ±1.7976931348623157e308 (`Number.MAX_VALUE`) and listed in `approximate`; `q25`, `q50`, `q75`, the
+ * quartiles with linear interpolation between order statistics (pandas `describe()`, NumPy's default
+ * `linear` method); `histogram` (see {@link histogramSchema}): when the column is integer and
+ * `max − min < 20`, one bin of width 1 per integer `[v, v + 1)`; else 20 equal-width bins from `min`
+ * to `max` (NumPy `histogram(x, bins=20, range=(min, max))`; a single value v gets one bin
+ * `[v − 0.5, v + 0.5]`). An approximate histogram places each DDSketch bucket's count in the bin of
+ * the bucket's representative value.
  *
  * Only for `string`: `minLength`, `maxLength` (in characters, i.e. Unicode code points) and `top`, the
  * (up to) 5 most frequent values, by count descending then value ascending (UTF-16 code units).
  */
-export interface ColumnReport {
-  name: string;
-  type: ColumnType;
-  count: number;
-  missing: number;
-  distinct: number;
-  min: number | string | boolean | null;
-  max: number | string | boolean | null;
-  sum?: number;
-  mean?: number;
-  stddev?: number | null;
-  minLength?: number;
-  maxLength?: number;
-  top?: TopValue[];
-}
+export const columnReportSchema = z
+  .strictObject({
+    name: z.string(),
+    type: columnTypeSchema,
+    count: z.number().int().nonnegative().meta(d('Non-missing values')),
+    missing: z.number().int().nonnegative().meta(d('Missing values (empty, NA, N/A, null, NULL, NaN)')),
+    distinct: z.number().int().nonnegative().meta(d('Distinct non-missing values (HyperLogLog estimate when approximate)')),
+    min: z.union([z.number(), z.string(), z.boolean(), z.null()]),
+    max: z.union([z.number(), z.string(), z.boolean(), z.null()]),
+    approximate: z.array(approximateFieldSchema).meta(d('Fields of this column that are estimates')),
+    sum: z.number().optional(),
+    mean: z.number().optional(),
+    stddev: z.number().nullable().optional().meta(d('Sample standard deviation (n − 1); null when count < 2')),
+    q25: z.number().optional().meta(d('First quartile (linear interpolation, as pandas describe())')),
+    q50: z.number().optional().meta(d('Median')),
+    q75: z.number().optional().meta(d('Third quartile')),
+    histogram: histogramSchema.optional(),
+    minLength: z.number().int().nonnegative().optional().meta(d('Shortest value, in code points')),
+    maxLength: z.number().int().nonnegative().optional().meta(d('Longest value, in code points')),
+    top: z.array(topValueSchema).max(TOP_SIZE).optional(),
+  })
+  .meta({ id: 'CsvColumnReport' });
+export type ColumnReport = z.infer<typeof columnReportSchema>;
 
 /** The `csv-report` result document (`application/json`). */
-export interface CsvReport {
-  /** Number of data records (the header record, when there is one, is not counted). */
-  rows: number;
-  /** One entry per column, in file order; `[]` for an input with no record at all. */
-  columns: ColumnReport[];
+export const csvReportSchema = z
+  .strictObject({
+    rows: z.number().int().nonnegative().meta(d('Data records (the header record is not counted)')),
+    columns: z.array(columnReportSchema).meta(d('One entry per column, in file order; [] for an input with no record')),
+  })
+  .meta({ id: 'CsvReport', description: 'Result of a csv-report job' });
+export type CsvReport = z.infer<typeof csvReportSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Small helpers
+
+/**
+ * A copy of `s` that shares no memory with the chunk it was sliced from. V8 represents a slice of 13
+ * or more code units as a view on its parent (a "sliced string"), which would keep a whole 64 KiB
+ * chunk alive for every value kept; concatenating then slicing flattens into a fresh string.
+ */
+function detach(s: string): string {
+  return s.length < 13 ? s : (s + ' ').slice(0, -1);
+}
+
+/** `s` cut to KEPT_VALUE_CHARS code units (a surrogate pair is not split), detached. */
+function kept(s: string): string {
+  if (s.length <= KEPT_VALUE_CHARS) return detach(s);
+  const c = s.charCodeAt(KEPT_VALUE_CHARS - 1);
+  return detach(s.slice(0, c >= 0xd800 && c <= 0xdbff ? KEPT_VALUE_CHARS - 1 : KEPT_VALUE_CHARS));
+}
+
+/**
+ * Linear interpolation between `a` and `b` at `t` ∈ [0, 1] as NumPy's `_lerp` (numpy/lib/_function_base_impl.py),
+ * which `numpy.quantile(method='linear')` and so pandas `describe()` use; falls back to the weighted
+ * form when `b − a` overflows.
+ */
+function lerp(a: number, b: number, t: number): number {
+  const diff = b - a;
+  if (!Number.isFinite(diff)) return a * (1 - t) + b * t;
+  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}
+
+/** Gives a non-finite result of a finite computation as ±Number.MAX_VALUE (see {@link ColumnReport}). */
+function clampFinite(x: number): number {
+  return x === Infinity ? Number.MAX_VALUE : x === -Infinity ? -Number.MAX_VALUE : x;
+}
+
+/**
+ * Histogram bin layout of {@link ColumnReport}: the edges, and the bin of a value. The bin of x is
+ * computed as NumPy's `histogram` does for equal-width bins (numpy/lib/_histograms_impl.py): the
+ * scaled offset floored, then corrected by one against the computed edges.
+ */
+class BinLayout {
+  readonly edges: number[];
+  private readonly norm: number;
+  private readonly first: number;
+  readonly bins: number;
+
+  constructor(min: number, max: number, integer: boolean) {
+    let lo = min;
+    let hi = max;
+    let bins: number;
+    if (integer && max - min < HISTOGRAM_BINS) {
+      bins = max - min + 1;
+      hi = max + 1;
+    } else if (min === max) {
+      bins = 1;
+      lo = min - 0.5;
+      hi = max + 0.5;
+    } else {
+      bins = HISTOGRAM_BINS;
+    }
+    this.bins = bins;
+    this.first = lo;
+    // numpy.linspace(lo, hi, bins + 1): start + i * step, the last edge exactly hi.
+    const step = (hi - lo) / bins;
+    this.edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo + i * step));
+    this.norm = bins / (hi - lo);
+  }
+
+  /** Bin index of x (values outside the range are put in the first or last bin). */
+  binOf(x: number): number {
+    const n = this.bins;
+    let i = Math.floor((x - this.first) * this.norm);
+    if (!(i >= 0)) i = 0; // also NaN, when hi − lo overflows
+    if (i >= n) i = n - 1;
+    if (x < (this.edges[i] as number) && i > 0) i--;
+    else if (i < n - 1 && x >= (this.edges[i + 1] as number)) i++;
+    return i;
+  }
+}
+
+/** Tracks the job-wide budget of exact values (see the module comment). */
+class ExactBudget {
+  entries = 0;
+  chars = 0;
+}
+
+const HASH_SEED_1 = 0x9747b28c;
+const HASH_SEED_2 = 0x5bd1e995;
+
+/** Summaries of a column past its exact limit. */
+interface Sketched {
+  /** Distinct strings (a string column's distinct). */
+  strings: HyperLogLog;
+  /** Distinct numbers, while the column may be numeric. */
+  numbers: HyperLogLog | undefined;
+  /** Distinct instants, while the column may be a date column. */
+  instants: HyperLogLog | undefined;
+  quantiles: LogCollapsingLowestDenseDDSketch | undefined;
+  /** Top values, fed once the column can only be a string column (see ColumnAccumulator). */
+  top: SpaceSaving;
+  minString: string | undefined;
+  maxString: string | undefined;
+  minCut: boolean;
+  maxCut: boolean;
+  minLength: number;
+  maxLength: number;
+  sawTrue: boolean;
+  sawFalse: boolean;
+  minInstant: number;
+  maxInstant: number;
+  minDate: string;
+  maxDate: string;
+}
+
+// Rescaling of the numeric accumulators: scaled values stay below 2^480 in magnitude, so that squared
+// deviations (≤ 2^962) summed over up to 2^53 values (≤ 2^1015) stay below the double range (2^1024).
+const SCALE_LIMIT_EXP = 480;
+
+/**
+ * Statistics of one column, accumulated in one pass. Since the type is only known at the end, it
+ * tracks what every candidate type needs: the exact value counts while within the limits (distinct,
+ * top, quartiles, histogram, min/max of strings, booleans and dates, string lengths) or the sketches
+ * after, and, while every value so far is numeric, sum, min, max and Welford's running mean and M2.
+ *
+ * Once sketched, a column feeds only the summaries of the types it may still have (after its first
+ * value, at most one of number, date and boolean, plus string): numbers feed the numeric HyperLogLog
+ * and DDSketch, dates the instant HyperLogLog, and only string values the string HyperLogLog and
+ * `top`; string min/max/lengths are always kept. When such a column turns out to be a string column,
+ * the numeric/instant HyperLogLog is merged into the string one (distinct numbers standing for
+ * distinct spellings) and `top` counts the rows from that point on; both are flagged approximate.
+ */
+class ColumnAccumulator {
+  count = 0;
+  missing = 0;
+  private exact: Map<string, number> | undefined = new Map();
+  private exactChars = 0;
+  private sk: Sketched | undefined;
+  private maybeInteger = true;
+  private maybeNumber = true;
+  private maybeBoolean = true;
+  private maybeDate = true;
+  // Numeric statistics, valid while maybeNumber, on values scaled by 2^-scaleExp.
+  private scaleExp = 0;
+  private invScale = 1;
+  private scaleLimit = 2 ** SCALE_LIMIT_EXP;
+  private sum = 0;
+  private sumCompensation = 0;
+  private mean = 0;
+  private m2 = 0;
+  private min = Infinity;
+  private max = -Infinity;
+
+  constructor(
+    readonly name: string,
+    private readonly budget: ExactBudget,
+  ) {}
+
+  add(raw: string): void {
+    // trim() only when an end may be whitespace (ASCII space/control, or any non-ASCII code unit).
+    const last = raw.length - 1;
+    const value = last < 0 || raw.charCodeAt(0) <= 0x20 || raw.charCodeAt(last) <= 0x20 || raw.charCodeAt(0) >= 0x80 || raw.charCodeAt(last) >= 0x80 ? raw.trim() : raw;
+    const length = value.length;
+    if (length === 0 || (length <= 4 && isMissingMarker(value))) {
+      this.missing++;
+      return;
+    }
+    this.count++;
+    const exact = this.exact;
+    if (exact === undefined) {
+      this.sketch(value, 1, this.sk as Sketched, true);
+      return;
+    }
+    const n = exact.get(value);
+    if (n !== undefined) exact.set(value, n + 1);
+    else {
+      // Classification only depends on the value, so it is done once per distinct value.
+      this.classify(value);
+      const budget = this.budget;
+      if (
+        exact.size < EXACT_DISTINCT_LIMIT &&
+        length <= KEPT_VALUE_CHARS &&
+        budget.entries < EXACT_BUDGET_ENTRIES &&
+        budget.chars + length <= EXACT_BUDGET_CHARS
+      ) {
+        exact.set(detach(value), 1);
+        this.exactChars += length;
+        budget.entries++;
+        budget.chars += length;
+      } else {
+        this.toSketches();
+        this.sketch(value, 1, this.sk as Sketched, false);
+      }
+    }
+    if (this.maybeNumber) this.addNumber(Number(value));
+  }
+
+  private addNumber(x: number): void {
+    if (Math.abs(x) >= this.scaleLimit) this.rescale(x);
+    const y = x * this.invScale;
+    // Welford's online algorithm (Knuth, TAOCP vol. 2, 3rd ed., 4.2.2, recurrences (15) and (16)):
+    // numerically stable, unlike accumulating the sum of squares.
+    const delta = y - this.mean;
+    this.mean += delta / this.count;
+    this.m2 += delta * (y - this.mean);
+    // Neumaier's compensated summation (Kahan–Babuška).
+    const t = this.sum + y;
+    if (Math.abs(this.sum) >= Math.abs(y)) this.sumCompensation += this.sum - t + y;
+    else this.sumCompensation += y - t + this.sum;
+    this.sum = t;
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+  }
+
+  /** Raises the scale so that |x| · 2^-scaleExp < 2^SCALE_LIMIT_EXP, rescaling the accumulators. */
+  private rescale(x: number): void {
+    const exp = Math.ceil(Math.log2(Math.abs(x))) + 1 - SCALE_LIMIT_EXP;
+    const shift = exp - this.scaleExp;
+    if (shift <= 0) return;
+    const f = 2 ** -shift; // exact: shift ≤ 1024 − 480 + 2
+    this.mean *= f;
+    this.m2 = this.m2 * f * f;
+    this.sum *= f;
+    this.sumCompensation *= f;
+    this.scaleExp = exp;
+    this.invScale = 2 ** -exp;
+    this.scaleLimit = 2 ** (exp + SCALE_LIMIT_EXP);
+  }
+
+  /** Exact mode: narrows the candidate types with a new distinct value. */
+  private classify(value: string): void {
+    if (this.maybeNumber) {
+      if (!NUMBER_RE.test(value) || !Number.isFinite(Number(value))) {
+        this.maybeNumber = false;
+        this.maybeInteger = false;
+      } else if (this.maybeInteger && !INTEGER_RE.test(value)) {
+        this.maybeInteger = false;
+      }
+    }
+    if (this.maybeBoolean && !BOOLEAN_RE.test(value)) this.maybeBoolean = false;
+    if (this.maybeDate && parseIsoDate(value) === undefined) this.maybeDate = false;
+  }
+
+  /** Leaves exact mode: folds the exact counts into fresh sketches and frees them. */
+  private toSketches(): void {
+    const exact = this.exact as Map<string, number>;
+    const sk: Sketched = {
+      strings: new HyperLogLog(),
+      numbers: this.maybeNumber ? new HyperLogLog() : undefined,
+      instants: this.maybeDate ? new HyperLogLog() : undefined,
+      quantiles: this.maybeNumber
+        ? new LogCollapsingLowestDenseDDSketch({ relativeAccuracy: QUANTILE_RELATIVE_ACCURACY, binLimit: QUANTILE_BIN_LIMIT })
+        : undefined,
+      top: new SpaceSaving(TOP_CAPACITY),
+      minString: undefined,
+      maxString: undefined,
+      minCut: false,
+      maxCut: false,
+      minLength: Infinity,
+      maxLength: 0,
+      sawTrue: false,
+      sawFalse: false,
+      minInstant: Infinity,
+      maxInstant: -Infinity,
+      minDate: '',
+      maxDate: '',
+    };
+    this.sk = sk;
+    for (const [value, n] of exact) this.sketch(value, n, sk, false);
+    this.budget.entries -= exact.size;
+    this.budget.chars -= this.exactChars;
+    this.exact = undefined;
+  }
+
+  /**
+   * Adds `weight` occurrences of a value to the sketches. `classify`: whether the value still has to
+   * narrow the candidate types and update the numeric statistics (values arriving in sketch mode);
+   * values folded from the exact map or that triggered the switch have been through both already.
+   */
+  private sketch(value: string, weight: number, sk: Sketched, classify: boolean): void {
+    // String extremes and lengths: cheap, kept whatever the type.
+    const cut = value.length > KEPT_VALUE_CHARS;
+    const key = cut ? kept(value) : value;
+    if (sk.minString === undefined || key < sk.minString) [sk.minString, sk.minCut] = [detach(key), cut];
+    if (sk.maxString === undefined || key > sk.maxString) [sk.maxString, sk.maxCut] = [detach(key), cut];
+    const length = codePointLength(value);
+    if (length < sk.minLength) sk.minLength = length;
+    if (length > sk.maxLength) sk.maxLength = length;
+
+    if (this.maybeNumber) {
+      const x = Number(value);
+      if (!classify || (Number.isFinite(x) && NUMBER_RE.test(value))) {
+        if (classify) {
+          if (this.maybeInteger && !INTEGER_RE.test(value)) this.maybeInteger = false;
+          this.addNumber(x);
+        }
+        (sk.numbers as HyperLogLog).add(hashNumber(x, HASH_SEED_1), hashNumber(x, HASH_SEED_2));
+        (sk.quantiles as LogCollapsingLowestDenseDDSketch).accept(x, weight);
+        return;
+      }
+      this.maybeNumber = false;
+      this.maybeInteger = false;
+      sk.strings.merge(sk.numbers as HyperLogLog);
+      sk.numbers = undefined;
+      sk.quantiles = undefined;
+    }
+    if (this.maybeDate) {
+      const t = parseIsoDate(value);
+      if (t !== undefined) {
+        sk.instants?.add(hashNumber(t, HASH_SEED_1), hashNumber(t, HASH_SEED_2));
+        if (t < sk.minInstant || (t === sk.minInstant && value < sk.minDate)) [sk.minInstant, sk.minDate] = [t, detach(value)];
+        if (t > sk.maxInstant || (t === sk.maxInstant && value < sk.maxDate)) [sk.maxInstant, sk.maxDate] = [t, detach(value)];
+        return;
+      }
+      this.maybeDate = false;
+      if (sk.instants !== undefined) sk.strings.merge(sk.instants);
+      sk.instants = undefined;
+    }
+    if (this.maybeBoolean) {
+      if (BOOLEAN_RE.test(value)) {
+        if (value.length === 4) sk.sawTrue = true;
+        else sk.sawFalse = true;
+        return;
+      }
+      this.maybeBoolean = false;
+      for (const [seen, spelling] of [
+        [sk.sawTrue, 'true'],
+        [sk.sawFalse, 'false'],
+      ] as const) {
+        if (seen) sk.strings.add(hashString(spelling, HASH_SEED_1), hashString(spelling, HASH_SEED_2));
+      }
+    }
+    sk.strings.add(hashString(value, HASH_SEED_1), hashString(value, HASH_SEED_2));
+    sk.top.add(key, weight);
+  }
+
+  report(): ColumnReport {
+    const { name, count, missing } = this;
+    if (count === 0) return { name, type: 'empty', count, missing, distinct: 0, min: null, max: null, approximate: [] };
+    if (this.maybeNumber) return this.numericReport();
+    const exact = this.exact;
+    const sk = this.sk;
+    if (this.maybeBoolean) {
+      let sawTrue = sk?.sawTrue ?? false;
+      let sawFalse = sk?.sawFalse ?? false;
+      for (const v of exact?.keys() ?? []) {
+        if (v.length === 4) sawTrue = true;
+        else sawFalse = true;
+      }
+      const distinct = (sawTrue ? 1 : 0) + (sawFalse ? 1 : 0);
+      return { name, type: 'boolean', count, missing, distinct, min: !sawFalse, max: sawTrue, approximate: [] };
+    }
+    if (this.maybeDate) {
+      if (exact === undefined) {
+        const s = sk as Sketched;
+        const distinct = (s.instants as HyperLogLog).estimate();
+        return { name, type: 'date', count, missing, distinct, min: s.minDate, max: s.maxDate, approximate: ['distinct'] };
+      }
+      const instants = new Set<number>();
+      let minValue = '';
+      let maxValue = '';
+      let minT = Infinity;
+      let maxT = -Infinity;
+      for (const v of exact.keys()) {
+        const t = parseIsoDate(v) as number;
+        instants.add(t);
+        // Ties (one instant, several spellings) go to the smallest string, for a deterministic report.
+        if (t < minT || (t === minT && v < minValue)) [minT, minValue] = [t, v];
+        if (t > maxT || (t === maxT && v < maxValue)) [maxT, maxValue] = [t, v];
+      }
+      return { name, type: 'date', count, missing, distinct: instants.size, min: minValue, max: maxValue, approximate: [] };
+    }
+    if (exact === undefined) {
+      const s = sk as Sketched;
+      const approximate: ApproximateField[] = ['distinct'];
+      if (s.minCut) approximate.push('min');
+      if (s.maxCut) approximate.push('max');
+      approximate.push('top');
+      return {
+        name,
+        type: 'string',
+        count,
+        missing,
+        distinct: s.strings.estimate(),
+        min: s.minString ?? null,
+        max: s.maxString ?? null,
+        approximate,
+        minLength: s.minLength,
+        maxLength: s.maxLength,
+        top: s.top
+          .entries()
+          .slice(0, TOP_SIZE)
+          .map(({ value, count: n }) => ({ value, count: n })),
+      };
+    }
+    let min: string | undefined;
+    let max: string | undefined;
+    let minLength = Infinity;
+    let maxLength = 0;
+    const top: TopValue[] = [];
+    for (const [value, n] of exact.entries()) {
+      if (min === undefined || value < min) min = value;
+      if (max === undefined || value > max) max = value;
+      const length = codePointLength(value);
+      if (length < minLength) minLength = length;
+      if (length > maxLength) maxLength = length;
+      insertTop(top, value, n);
+    }
+    return {
+      name,
+      type: 'string',
+      count,
+      missing,
+      distinct: exact.size,
+      min: min ?? null,
+      max: max ?? null,
+      approximate: [],
+      minLength,
+      maxLength,
+      top,
+    };
+  }
+
+  private numericReport(): ColumnReport {
+    const { name, count, missing, min, max } = this;
+    const approximate: ApproximateField[] = [];
+    const scale = 2 ** this.scaleExp;
+    let sum = (this.sum + this.sumCompensation) * scale;
+    if (!Number.isFinite(sum)) {
+      sum = clampFinite(sum);
+      approximate.push('sum');
+    }
+    let stddev: number | null = null;
+    if (count >= 2) {
+      stddev = Math.sqrt(this.m2 / (count - 1)) * scale;
+      if (!Number.isFinite(stddev)) {
+        stddev = clampFinite(stddev);
+        approximate.push('stddev');
+      }
+    }
+    const integer = this.maybeInteger;
+    const layout = new BinLayout(min, max, integer);
+    const counts = new Array<number>(layout.bins).fill(0);
+    let distinct: number;
+    let quartiles: [number, number, number];
+    const exact = this.exact;
+    if (exact !== undefined) {
+      // Sorted distinct numbers with their counts (spellings of one number merged).
+      const byNumber = new Map<number, number>();
+      for (const [v, n] of exact) {
+        const x = Number(v);
+        byNumber.set(x, (byNumber.get(x) ?? 0) + n);
+      }
+      const xs = Float64Array.from(byNumber.keys()).sort();
+      const ns = Array.from(xs, (x) => byNumber.get(x) as number);
+      distinct = xs.length;
+      for (let i = 0; i < xs.length; i++) {
+        const b = layout.binOf(xs[i] as number);
+        counts[b] = (counts[b] as number) + (ns[i] as number);
+      }
+      quartiles = [0.25, 0.5, 0.75].map((q) => exactQuantile(xs, ns, count, q)) as [number, number, number];
+    } else {
+      approximate.push('distinct', 'quantiles', 'histogram');
+      const sk = this.sk as Sketched;
+      distinct = Math.min((sk.numbers as HyperLogLog).estimate(), count);
+      const dd = sk.quantiles as LogCollapsingLowestDenseDDSketch;
+      const clamp = (x: number) => Math.min(max, Math.max(min, x));
+      quartiles = [0.25, 0.5, 0.75].map((q) => clamp(dd.getValueAtQuantile(q))) as [number, number, number];
+      const put = (x: number, n: number) => {
+        const b = layout.binOf(clamp(x));
+        counts[b] = (counts[b] as number) + n;
+      };
+      if (dd.zeroCount > 0) put(0, dd.zeroCount);
+      for (const [store, sign] of [
+        [dd.store, 1],
+        [dd.negativeStore, -1],
+      ] as const) {
+        store.bins.forEach((n, i) => {
+          if (n > 0) put(sign * dd.mapping.value(i + store.offset), n);
+        });
+      }
+    }
+    return {
+      name,
+      type: integer ? 'integer' : 'number',
+      count,
+      missing,
+      distinct,
+      min,
+      max,
+      approximate,
+      sum,
+      mean: this.mean * scale,
+      stddev,
+      q25: quartiles[0],
+      q50: quartiles[1],
+      q75: quartiles[2],
+      histogram: { edges: layout.edges, counts },
+    };
+  }
+}
+
+/**
+ * Quantile `q` of a sorted sample given as distinct values `xs` with multiplicities `ns` (total `n`),
+ * with linear interpolation between the order statistics at ranks ⌊h⌋ and ⌊h⌋ + 1, h = (n − 1)·q
+ * (Hyndman & Fan 1996, definition 7: NumPy's default, used by pandas `describe()`).
+ */
+function exactQuantile(xs: Float64Array, ns: readonly number[], n: number, q: number): number {
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const at = (rank: number): number => {
+    let seen = 0;
+    for (let i = 0; i < xs.length; i++) {
+      seen += ns[i] as number;
+      if (rank < seen) return xs[i] as number;
+    }
+    return xs[xs.length - 1] as number;
+  };
+  const a = at(lo);
+  return h === lo ? a : lerp(a, at(Math.min(lo + 1, n - 1)), h - lo);
+}
+
+/** Keeps `top` the TOP_SIZE best entries by count desc, then value asc (UTF-16 code units). */
+function insertTop(top: TopValue[], value: string, count: number): void {
+  const before = (a: TopValue) => count > a.count || (count === a.count && value < a.value);
+  let i = top.length;
+  while (i > 0 && before(top[i - 1] as TopValue)) i--;
+  if (i >= TOP_SIZE) return;
+  top.splice(i, 0, { value, count });
+  if (top.length > TOP_SIZE) top.pop();
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Value classification
 
 const MISSING_MARKERS: ReadonlySet<string> = new Set(['NA', 'N/A', 'null', 'NULL', 'NaN']);
+
+/** Whether a (trimmed, non-empty) value is one of the missing-value markers. */
+function isMissingMarker(value: string): boolean {
+  const c = value.charCodeAt(0); // every marker starts with N or n
+  return (c === 0x4e || c === 0x6e) && MISSING_MARKERS.has(value);
+}
 const INTEGER_RE = /^[+-]?\d+$/;
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const BOOLEAN_RE = /^(?:true|false)$/i;
-const DATE_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 const MS_PER_DAY = 86_400_000;
 
@@ -166,33 +788,72 @@ function daysInMonth(year: number, month: number): number {
  * (month 01–12, day within the month, hour 00–23, minute and second 00–59, offset up to ±23:59).
  */
 function parseIsoDate(value: string): number | undefined {
-  const m = DATE_RE.exec(value);
-  if (m === null) return undefined;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
+  // Hand-written scanner (a regular expression with eight groups costs several times more, and a date
+  // column is scanned value by value once it is past its exact limit). Grammar:
+  // `YYYY-MM-DD` then optionally `[T ]HH:MM`, `:SS`, `.f+` (after seconds), then `Z` or `±hh:mm` (after a time).
+  const n = value.length;
+  if (n < 10) return undefined;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  if (year < 0 || month < 0 || day < 0 || value.charCodeAt(4) !== 0x2d || value.charCodeAt(7) !== 0x2d) return undefined;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  const hour = m[4] === undefined ? 0 : Number(m[4]);
-  const minute = m[5] === undefined ? 0 : Number(m[5]);
-  const second = m[6] === undefined ? 0 : Number(m[6]);
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let wholeMs = 0;
+  let subMs = 0;
   let offsetMinutes = 0;
-  const zone = m[8];
-  if (zone !== undefined && zone !== 'Z') {
-    const oh = Number(zone.slice(1, 3));
-    const om = Number(zone.slice(4, 6));
-    if (oh > 23 || om > 59) return undefined;
-    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (oh * 60 + om);
+  if (n > 10) {
+    const sep = value.charCodeAt(10);
+    if ((sep !== 0x54 && sep !== 0x20) || n < 16 || value.charCodeAt(13) !== 0x3a) return undefined;
+    hour = digits(value, 11, 2);
+    minute = digits(value, 14, 2);
+    if (hour < 0 || minute < 0) return undefined;
+    let i = 16;
+    if (i < n && value.charCodeAt(i) === 0x3a) {
+      second = digits(value, i + 1, 2);
+      if (second < 0) return undefined;
+      i += 3;
+      if (i < n && value.charCodeAt(i) === 0x2e) {
+        const from = ++i;
+        while (i < n && value.charCodeAt(i) >= 0x30 && value.charCodeAt(i) <= 0x39) i++;
+        if (i === from) return undefined;
+        const fraction = value.slice(from, i);
+        wholeMs = Number(fraction.slice(0, 3).padEnd(3, '0'));
+        subMs = fraction.length > 3 ? Number(`0.${fraction.slice(3)}`) : 0;
+      }
+    }
+    if (i < n) {
+      const z = value.charCodeAt(i);
+      if (z === 0x5a && i + 1 === n) {
+        // Z
+      } else if ((z === 0x2b || z === 0x2d) && i + 6 === n && value.charCodeAt(i + 3) === 0x3a) {
+        const oh = digits(value, i + 1, 2);
+        const om = digits(value, i + 4, 2);
+        if (oh < 0 || om < 0 || oh > 23 || om > 59) return undefined;
+        offsetMinutes = (z === 0x2d ? -1 : 1) * (oh * 60 + om);
+      } else return undefined;
+    }
+    if (hour > 23 || minute > 59 || second > 59) return undefined;
   }
-  const fraction = m[7] ?? '';
-  const wholeMs = Number(fraction.slice(0, 3).padEnd(3, '0'));
-  const subMs = fraction.length > 3 ? Number(`0.${fraction.slice(3)}`) : 0;
   return (
     daysFromCivil(year, month, day) * MS_PER_DAY +
     ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 +
     wholeMs +
     subMs
   );
+}
+
+/** The decimal number of `count` ASCII digits of `s` from `at`, or −1 when one is not a digit. */
+function digits(s: string, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = s.charCodeAt(i) - 0x30;
+    if (!(c >= 0 && c <= 9)) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 /** Number of Unicode code points of a string (a lone surrogate counts as one). */
@@ -211,187 +872,6 @@ function codePointLength(s: string): number {
   return n;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Per-column accumulator
-
-/**
- * V8 Maps hold at most 2^24 entries; a column with more distinct values spills into further maps
- * (each lookup then checks every map, which only matters for such huge columns).
- */
-const MAP_SHARD_SIZE = 8_000_000;
-
-/** value → number of occurrences, beyond the size limit of a single Map. */
-class ValueCounts {
-  private readonly shards: Map<string, number>[] = [new Map()];
-
-  /** Counts one occurrence; returns true when the value was not seen before. */
-  add(value: string): boolean {
-    for (const shard of this.shards) {
-      const n = shard.get(value);
-      if (n !== undefined) {
-        shard.set(value, n + 1);
-        return false;
-      }
-    }
-    let last = this.shards[this.shards.length - 1] as Map<string, number>;
-    if (last.size >= MAP_SHARD_SIZE) {
-      last = new Map();
-      this.shards.push(last);
-    }
-    last.set(value, 1);
-    return true;
-  }
-
-  get size(): number {
-    return this.shards.reduce((n, s) => n + s.size, 0);
-  }
-
-  *entries(): IterableIterator<[string, number]> {
-    for (const shard of this.shards) yield* shard.entries();
-  }
-
-  *keys(): IterableIterator<string> {
-    for (const shard of this.shards) yield* shard.keys();
-  }
-}
-
-/**
- * Statistics of one column, accumulated in one pass. Since the type is only known at the end, it
- * tracks what every candidate type needs: the value counts (distinct, top, min/max of strings, booleans
- * and dates, string lengths) and, while every value so far is numeric, sum, min, max and Welford's
- * running mean and M2.
- */
-class ColumnAccumulator {
-  count = 0;
-  missing = 0;
-  private readonly values = new ValueCounts();
-  private maybeInteger = true;
-  private maybeNumber = true;
-  private maybeBoolean = true;
-  private maybeDate = true;
-  // Numeric statistics, valid while maybeNumber.
-  private sum = 0;
-  private mean = 0;
-  private m2 = 0;
-  private min = Infinity;
-  private max = -Infinity;
-
-  constructor(readonly name: string) {}
-
-  add(raw: string): void {
-    const value = raw.trim();
-    if (value === '' || MISSING_MARKERS.has(value)) {
-      this.missing++;
-      return;
-    }
-    this.count++;
-    // Classification only depends on the value, so it is done once per distinct value.
-    if (this.values.add(value)) this.classify(value);
-    if (this.maybeNumber) {
-      const x = Number(value);
-      // Welford's online algorithm (Knuth, TAOCP vol. 2, 3rd ed., 4.2.2, recurrences (15) and (16)):
-      // numerically stable, unlike accumulating the sum of squares.
-      const delta = x - this.mean;
-      this.mean += delta / this.count;
-      this.m2 += delta * (x - this.mean);
-      this.sum += x;
-      if (x < this.min) this.min = x;
-      if (x > this.max) this.max = x;
-    }
-  }
-
-  private classify(value: string): void {
-    if (this.maybeNumber) {
-      if (!NUMBER_RE.test(value) || !Number.isFinite(Number(value))) {
-        this.maybeNumber = false;
-        this.maybeInteger = false;
-      } else if (this.maybeInteger && !INTEGER_RE.test(value)) {
-        this.maybeInteger = false;
-      }
-    }
-    if (this.maybeBoolean && !BOOLEAN_RE.test(value)) this.maybeBoolean = false;
-    if (this.maybeDate && parseIsoDate(value) === undefined) this.maybeDate = false;
-  }
-
-  report(): ColumnReport {
-    const { name, count, missing } = this;
-    if (count === 0) return { name, type: 'empty', count, missing, distinct: 0, min: null, max: null };
-    if (this.maybeNumber) {
-      const distinct = new Set<number>();
-      for (const v of this.values.keys()) distinct.add(Number(v));
-      return {
-        name,
-        type: this.maybeInteger ? 'integer' : 'number',
-        count,
-        missing,
-        distinct: distinct.size,
-        min: this.min,
-        max: this.max,
-        sum: this.sum,
-        mean: this.mean,
-        stddev: count < 2 ? null : Math.sqrt(this.m2 / (count - 1)),
-      };
-    }
-    if (this.maybeBoolean) {
-      const seen = new Set<boolean>();
-      for (const v of this.values.keys()) seen.add(v.toLowerCase() === 'true');
-      return { name, type: 'boolean', count, missing, distinct: seen.size, min: !seen.has(false), max: seen.has(true) };
-    }
-    if (this.maybeDate) {
-      const instants = new Set<number>();
-      let minValue = '';
-      let maxValue = '';
-      let minT = Infinity;
-      let maxT = -Infinity;
-      for (const v of this.values.keys()) {
-        const t = parseIsoDate(v) as number;
-        instants.add(t);
-        // Ties (one instant, several spellings) go to the smallest string, for a deterministic report.
-        if (t < minT || (t === minT && v < minValue)) [minT, minValue] = [t, v];
-        if (t > maxT || (t === maxT && v < maxValue)) [maxT, maxValue] = [t, v];
-      }
-      return { name, type: 'date', count, missing, distinct: instants.size, min: minValue, max: maxValue };
-    }
-    let min: string | undefined;
-    let max: string | undefined;
-    let minLength = Infinity;
-    let maxLength = 0;
-    const top: TopValue[] = [];
-    for (const [value, n] of this.values.entries()) {
-      if (min === undefined || value < min) min = value;
-      if (max === undefined || value > max) max = value;
-      const length = codePointLength(value);
-      if (length < minLength) minLength = length;
-      if (length > maxLength) maxLength = length;
-      insertTop(top, value, n);
-    }
-    return {
-      name,
-      type: 'string',
-      count,
-      missing,
-      distinct: this.values.size,
-      min: min ?? null,
-      max: max ?? null,
-      minLength,
-      maxLength,
-      top,
-    };
-  }
-}
-
-const TOP_SIZE = 5;
-
-/** Keeps `top` the TOP_SIZE best entries by count desc, then value asc (UTF-16 code units). */
-function insertTop(top: TopValue[], value: string, count: number): void {
-  const before = (a: TopValue) => count > a.count || (count === a.count && value < a.value);
-  let i = top.length;
-  while (i > 0 && before(top[i - 1] as TopValue)) i--;
-  if (i >= TOP_SIZE) return;
-  top.splice(i, 0, { value, count });
-  if (top.length > TOP_SIZE) top.pop();
-}
-
 /** Column names from the header record: trimmed; empty → `column<N>`; duplicates get `_2`, `_3`, …. */
 function columnNames(header: readonly string[]): string[] {
   const used = new Set<string>();
@@ -403,6 +883,7 @@ function columnNames(header: readonly string[]): string[] {
     return name;
   });
 }
+
 
 // ---------------------------------------------------------------------------------------------------
 // UTF-8 validation and byte counting
@@ -453,20 +934,28 @@ function incompleteTail(chunk: Uint8Array): number {
 }
 
 /**
- * Pass-through transform placed before the CSV parser: counts the raw bytes read (for progress) and
- * checks that they are well-formed UTF-8 (a fatal streaming TextDecoder, which handles sequences split
- * between chunks); ill-formed input fails the stream with a {@link ProcessorInputError} giving the byte
- * offset and the line (1 + number of LF before it).
+ * The sink of the pipeline: counts the raw bytes (for progress), decodes them as UTF-8 with a fatal
+ * streaming TextDecoder (which handles sequences split between chunks and drops a leading BOM) and
+ * feeds the text to the tokenizer. Ill-formed UTF-8 fails the stream with a {@link ProcessorInputError}
+ * giving the byte offset and the line (1 + number of LF before it).
  */
-class Utf8ByteCounter extends Transform {
+class CsvSink extends Writable {
   bytesRead = 0;
   private lineFeeds = 0;
   private tail: Uint8Array = new Uint8Array(0);
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  constructor(
+    private readonly tokenizer: CsvTokenizer,
+    private readonly afterChunk: () => void,
+  ) {
+    super({ highWaterMark: 64 * 1024 });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    let text: string;
     try {
-      this.decoder.decode(chunk, { stream: true });
+      text = this.decoder.decode(chunk, { stream: true });
     } catch {
       const pending = Buffer.concat([this.tail, chunk]);
       const at = firstInvalidUtf8(pending, false);
@@ -480,14 +969,27 @@ class Utf8ByteCounter extends Transform {
     const end = chunk.length >= 3 ? chunk : Buffer.concat([this.tail, chunk]);
     const t = incompleteTail(end);
     this.tail = t === 0 ? new Uint8Array(0) : Buffer.from(end.subarray(end.length - t));
-    callback(null, chunk);
+    try {
+      this.tokenizer.write(text);
+      this.afterChunk();
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    callback();
   }
 
-  override _flush(callback: TransformCallback): void {
+  override _final(callback: (error?: Error | null) => void): void {
     try {
       this.decoder.decode();
     } catch {
       callback(this.invalid(this.bytesRead - this.tail.length, new Uint8Array(0)));
+      return;
+    }
+    try {
+      this.tokenizer.end();
+    } catch (err) {
+      callback(err as Error);
       return;
     }
     callback();
@@ -514,120 +1016,70 @@ class Utf8ByteCounter extends Transform {
  */
 const MAX_RECORD_BYTES = 32 * 1024 * 1024;
 
-/** csv-parse error codes caused by the input (others are configuration errors: rethrown as they are). */
-const INPUT_ERROR_CODES: ReadonlySet<string> = new Set([
-  'CSV_INVALID_CLOSING_QUOTE',
-  'CSV_MAX_RECORD_SIZE',
-  'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE',
-  'CSV_QUOTE_NOT_CLOSED',
-  'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH',
-  'CSV_RECORD_INCONSISTENT_COLUMNS',
-  'INVALID_OPENING_QUOTE',
-]);
-
-/**
- * csv-parse's stream parser (what `parse(options)` returns), noting the first record and where the
- * last record it emitted ended, to locate errors (the consumer of the records may lag behind the
- * parser). The `on_record` option could tell too, but it copies the parser's state for every record,
- * which more than doubles the parsing time.
- */
-class LocatingParser extends Parser {
-  /** The first record (the header, or the first data record); undefined until parsed. */
-  firstRecord: string[] | undefined;
-  /** Line (as counted by csv-parse) on which the last emitted record ended; 0 before the first. */
-  lastRecordEndLine = 0;
-  /** Blank lines skipped before that record ended. */
-  lastEmptyLines = 0;
-
-  constructor(options: CsvParseOptions) {
-    super(options);
-  }
-
-  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (chunk !== null) {
-      if (this.firstRecord === undefined && Array.isArray(chunk)) this.firstRecord = chunk as string[];
-      this.lastRecordEndLine = this.info.lines;
-      this.lastEmptyLines = this.info.empty_lines;
-    }
-    return super.push(chunk, encoding);
-  }
-}
-
-interface ParseState {
-  header: boolean;
-  parser: LocatingParser;
-  maxRecordBytes: number;
-}
-
 /** Column names: from the header record, or `column1..N` when `header` is false. */
 function namesOf(firstRecord: readonly string[], header: boolean): string[] {
   return header ? columnNames(firstRecord) : firstRecord.map((_, i) => `column${i + 1}`);
 }
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+/** What went wrong with a record, where (for {@link inputError}). */
+interface Fault {
+  /** Index of the record in the file (0 = first record, header or not). */
+  recordIndex: number;
+  line: number;
+  /** 1-based field, when known. */
+  column: number | undefined;
+  what: string;
+}
 
 /**
- * Turns a csv-parse error into a ProcessorInputError naming the data row (1-based, header excluded),
- * the physical line (as counted by csv-parse, which counts a CRLF *inside a quoted field* as two) and
- * the column (1-based) where known.
+ * A ProcessorInputError naming the data row (1-based, header excluded), the line and the column
+ * (1-based, with its name when the header is known).
  */
-function toInputError(err: CsvError, state: ParseState): ProcessorInputError {
-  const records = num(err['records']) ?? 0; // records parsed before the failing one
-  const recordNumber = records + 1;
-  const row = state.header ? recordNumber - 1 : recordNumber;
-  const errLine = num(err['lines']);
-  const { lastRecordEndLine, lastEmptyLines } = state.parser;
-  // Where the failing record starts: after the last record and the blank lines skipped since.
-  const startLine = lastRecordEndLine + 1 + Math.max(0, (num(err['empty_lines']) ?? 0) - lastEmptyLines);
-  const index = num(err['index']);
-  const first = state.parser.firstRecord;
-  const names = first === undefined ? undefined : namesOf(first, state.header);
-  const expected = names?.length;
-  let line = errLine;
-  let column = index === undefined ? undefined : index + 1;
-  let what: string;
-  switch (err.code) {
-    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
-      const got = Array.isArray(err['record']) ? err['record'].length : (index ?? 0);
-      line = startLine;
-      column = expected === undefined ? undefined : Math.min(expected, got) + 1;
-      what = `the record has ${got} field${got === 1 ? '' : 's'} but the ${
-        state.header ? 'header has' : 'first record has'
-      } ${expected ?? '?'}`;
-      break;
-    }
-    case 'CSV_QUOTE_NOT_CLOSED':
-      line = startLine;
-      what = 'a quoted field is never closed (the input ends inside the quotes)';
-      break;
-    case 'CSV_INVALID_CLOSING_QUOTE':
-      what =
-        'a closing quote must be followed by a delimiter or a line break ' +
-        '(RFC 4180; write "" for a quote inside a quoted field)';
-      break;
-    case 'INVALID_OPENING_QUOTE':
-      what = 'a quote inside an unquoted field (RFC 4180: enclose the field in quotes and double the quote)';
-      break;
-    case 'CSV_MAX_RECORD_SIZE':
-      line = startLine;
-      what = `the record exceeds ${state.maxRecordBytes} bytes (often an unclosed quote)`;
-      break;
-    default:
-      what = err.message;
-  }
+function inputError(fault: Fault, header: boolean, names: readonly string[] | undefined): ProcessorInputError {
+  const row = header ? fault.recordIndex : fault.recordIndex + 1;
+  const { line, column } = fault;
   const name = column === undefined ? undefined : names?.[column - 1];
   const where = [
     row >= 1 ? `data row ${row}` : 'the header record',
-    line === undefined ? undefined : `line ${line}`,
+    `line ${line}`,
     column === undefined ? undefined : `column ${column}${name === undefined ? '' : ` (${JSON.stringify(name)})`}`,
   ]
     .filter((s) => s !== undefined)
     .join(', ');
-  const location: InputLocation = {};
+  const location: InputLocation = { line };
   if (row >= 1) location.row = row;
-  if (line !== undefined) location.line = line;
   if (column !== undefined) location.column = column;
-  return new ProcessorInputError(`Malformed CSV at ${where}: ${what}`, location);
+  return new ProcessorInputError(`Malformed CSV at ${where}: ${fault.what}`, location);
+}
+
+/** The fault of a tokenizer error. */
+function syntaxFault(err: CsvSyntaxError, maxRecordBytes: number): Fault {
+  const base = { recordIndex: err.recordIndex, column: err.field };
+  switch (err.code) {
+    case 'QUOTE_NOT_CLOSED':
+      return { ...base, line: err.recordLine, what: 'a quoted field is never closed (the input ends inside the quotes)' };
+    case 'INVALID_CLOSING_QUOTE':
+      return {
+        ...base,
+        line: err.line,
+        what: 'a closing quote must be followed by a delimiter or a line break (RFC 4180; write "" for a quote inside a quoted field)',
+      };
+    case 'INVALID_OPENING_QUOTE':
+      return {
+        ...base,
+        line: err.line,
+        what: 'a quote inside an unquoted field (RFC 4180: enclose the field in quotes and double the quote)',
+      };
+    case 'RECORD_TOO_LARGE':
+      return { ...base, line: err.recordLine, what: `the record exceeds ${maxRecordBytes} bytes (often an unclosed quote)` };
+  }
+}
+
+/** A record's field count does not match the header's (or first record's). */
+class FieldCountError extends Error {
+  constructor(readonly fault: Fault) {
+    super(fault.what);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -645,14 +1097,19 @@ export interface BuildCsvReportOptions {
   progressIntervalMs?: number;
   /** Clock in ms (default `Date.now`), injectable for tests. */
   now?: () => number;
-  /** Largest record accepted, in bytes (default 32 MiB); a larger one is a ProcessorInputError. */
+  /**
+   * Largest record accepted, in bytes (default 32 MiB); a larger one is a ProcessorInputError. Checked
+   * on UTF-16 code units (never more than the bytes), at the end of each input chunk and record.
+   */
   maxRecordBytes?: number;
 }
 
 /**
  * Reads a UTF-8 CSV stream (optional BOM; RFC 4180 quoting, including delimiters, doubled quotes and
- * line breaks inside quoted fields; CRLF or LF line endings; blank lines skipped) with csv-parse, in one
- * streaming pass, and returns its {@link CsvReport}. Every record must have as many fields as the first.
+ * line breaks inside quoted fields; CRLF, LF or CR line endings; blank and whitespace-only lines
+ * skipped) in one streaming pass, and returns its {@link CsvReport}. A record with more fields than the
+ * header (or first record) is an error; one with fewer is filled with missing values, or an error with
+ * `shortRows: 'error'`. At most {@link MAX_COLUMNS} columns.
  *
  * Progress: `onProgress({ percentComplete, progress: { bytesRead, rows } })` at most once per
  * `progressIntervalMs`, with `percentComplete = min(99, floor(bytesRead / totalBytes * 100))` (bytes
@@ -660,7 +1117,8 @@ export interface BuildCsvReportOptions {
  * the end with `percentComplete: 100`.
  *
  * @param input byte stream (Buffer/Uint8Array chunks, or strings, taken as UTF-8)
- * @throws ProcessorInputError for malformed CSV or ill-formed UTF-8, with the location where known
+ * @throws ProcessorInputError for malformed CSV, ill-formed UTF-8 or too many columns, with the
+ *   location where known
  * @throws ProcessorAbortedError when `signal` aborts (the input stream is destroyed)
  * @throws the input stream's own errors, as they are
  */
@@ -676,58 +1134,62 @@ export async function buildCsvReport(
     maxRecordBytes = MAX_RECORD_BYTES,
   }: BuildCsvReportOptions = {},
 ): Promise<CsvReport> {
-  const counter = new Utf8ByteCounter();
-  const parser = new LocatingParser({
-    bom: true,
-    delimiter: options.delimiter,
-    // Explicit rather than auto-detected from the first line break, so that mixed endings work too.
-    record_delimiter: ['\r\n', '\n', '\r'],
-    skip_empty_lines: true,
-    max_record_size: maxRecordBytes,
-  });
-  const state: ParseState = { header: options.header, parser, maxRecordBytes };
+  const header = options.header;
+  const fillShortRows = options.shortRows !== 'error';
+  const budget = new ExactBudget();
   let columns: ColumnAccumulator[] | undefined;
+  let names: string[] | undefined;
   let rows = 0;
   let lastProgressAt = now();
+  const onRecord = (record: string[], recordLine: number): void => {
+    if (columns === undefined) {
+      if (record.length > MAX_COLUMNS) {
+        throw new ProcessorInputError(
+          `The CSV has ${record.length} columns; csv-report accepts at most ${MAX_COLUMNS}`,
+          { line: recordLine },
+        );
+      }
+      names = namesOf(record, header);
+      columns = names.map((name) => new ColumnAccumulator(name, budget));
+      if (header) return;
+    }
+    const width = columns.length;
+    const got = record.length;
+    if (got !== width && (got > width || !fillShortRows)) {
+      throw new FieldCountError({
+        recordIndex: tokenizer.records,
+        line: recordLine,
+        column: Math.min(width, got) + 1,
+        what: `the record has ${got} field${got === 1 ? '' : 's'} but the ${header ? 'header has' : 'first record has'} ${width}`,
+      });
+    }
+    for (let i = 0; i < got; i++) (columns[i] as ColumnAccumulator).add(record[i] as string);
+    for (let i = got; i < width; i++) (columns[i] as ColumnAccumulator).missing++;
+    rows++;
+  };
+  const tokenizer = new CsvTokenizer(options.delimiter, maxRecordBytes, onRecord);
   const progress = (percentComplete: number | undefined): void => {
-    const report: ProgressReport = { progress: { bytesRead: counter.bytesRead, rows } };
+    const report: ProgressReport = { progress: { bytesRead: sink.bytesRead, rows } };
     if (percentComplete !== undefined) report.percentComplete = percentComplete;
     onProgress?.(report);
   };
-  const sink = new Writable({
-    objectMode: true,
-    write(record: string[], _encoding, callback) {
-      try {
-        if (columns === undefined) {
-          columns = namesOf(record, options.header).map((name) => new ColumnAccumulator(name));
-          if (options.header) {
-            callback();
-            return;
-          }
-        }
-        for (let i = 0; i < columns.length; i++) (columns[i] as ColumnAccumulator).add(record[i] ?? '');
-        rows++;
-        if (onProgress !== undefined) {
-          const t = now();
-          if (t - lastProgressAt >= progressIntervalMs) {
-            lastProgressAt = t;
-            progress(totalBytes > 0 ? Math.min(99, Math.floor((counter.bytesRead / totalBytes) * 100)) : undefined);
-          }
-        }
-        callback();
-      } catch (err) {
-        callback(err as Error);
-      }
-    },
+  const sink = new CsvSink(tokenizer, () => {
+    if (onProgress === undefined) return;
+    const t = now();
+    if (t - lastProgressAt >= progressIntervalMs) {
+      lastProgressAt = t;
+      progress(totalBytes > 0 ? Math.min(99, Math.floor((sink.bytesRead / totalBytes) * 100)) : undefined);
+    }
   });
 
   try {
     if (signal?.aborted) throw signal.reason;
-    await pipeline(input, counter, parser, sink, signal === undefined ? {} : { signal });
+    await pipeline(input, sink, signal === undefined ? {} : { signal });
   } catch (err) {
     input.destroy();
     if (signal?.aborted) throw new ProcessorAbortedError();
-    if (err instanceof CsvError && INPUT_ERROR_CODES.has(err.code)) throw toInputError(err, state);
+    if (err instanceof CsvSyntaxError) throw inputError(syntaxFault(err, maxRecordBytes), header, names);
+    if (err instanceof FieldCountError) throw inputError(err.fault, header, names);
     throw err;
   }
   progress(100);
@@ -740,8 +1202,8 @@ export async function buildCsvReport(
 /**
  * `POST /api/jobs/csv-report`: profiles a UTF-8 CSV file (`text/csv`) and returns, as
  * `application/json`, a {@link CsvReport}: the number of data rows and, per column, the inferred type,
- * counts, distinct values, min/max, numeric sum/mean/sample standard deviation, string lengths and
- * top values. Options: {@link csvReportOptionsSchema}.
+ * counts, distinct values, min/max, numeric sum/mean/sample standard deviation/quartiles/histogram,
+ * string lengths and top values, with estimates flagged. Options: {@link csvReportOptionsSchema}.
  *
  * `run` throws ProcessorInputError for malformed CSV or ill-formed UTF-8 (job fails with 422) and
  * ProcessorAbortedError when the job is canceled.
@@ -750,10 +1212,11 @@ export const csvReportProcessor: Processor<CsvReportOptions> = {
   type: 'csv-report',
   description:
     'Profiles a CSV file: row count and, per column, inferred type, missing/distinct counts, min/max, ' +
-    'mean, standard deviation and top values.',
+    'mean, standard deviation, quartiles, histogram and top values (estimates flagged).',
   optionsSchema: csvReportOptionsSchema,
   mediaTypes: ['text/csv'],
   resultMediaType: 'application/json',
+  resultSchema: csvReportSchema,
   async run(ctx) {
     if (ctx.signal.aborted) throw new ProcessorAbortedError();
     let input: Readable;

@@ -61,6 +61,11 @@ export interface Processor<Options = unknown> {
   /** Media type of the result (for the OpenAPI document). */
   readonly resultMediaType: string;
   /**
+   * Schema of a JSON result (with `application/json` as `resultMediaType`), given an `id` in its zod
+   * `meta`: the OpenAPI document lists it as a component and as the stream form of the status monitor.
+   */
+  readonly resultSchema?: z.ZodType;
+  /**
    * Runs the job.
    * @throws ProcessorInputError when the input is invalid (the job fails with 422 and is not retried)
    * @throws any other error for a processing failure (retried by the queue, then failed with 500)
