@@ -29,18 +29,8 @@ module.exports = {
       name: 'browser-code-imports-no-server-module',
       comment: 'The typed client and the page run in browsers: they import the contract, not server code.',
       severity: 'error',
-      // TEMPORARY, KNOWN EXCEPTION (issue 12): src/ui/report.ts still imports the report types from
-      // src/core/processors/csvReport.ts; that one file pair is let through by the rule below until the
-      // types move to src/contract/. Remove `pathNot` here and the rule below when they do.
-      from: { path: '^src/(client|ui)/', pathNot: '^src/ui/report\\.ts$' },
+      from: { path: '^src/(client|ui)/' },
       to: { path: serverModules },
-    },
-    {
-      name: 'browser-code-imports-no-server-module-known-exception',
-      comment: 'TEMPORARY (issue 12): the same rule for src/ui/report.ts, minus its one known import of src/core/processors/csvReport.ts.',
-      severity: 'error',
-      from: { path: '^src/ui/report\\.ts$' },
-      to: { path: serverModules, pathNot: '^src/core/processors/csvReport\\.ts$' },
     },
     {
       name: 'contract-is-browser-safe',

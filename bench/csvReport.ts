@@ -23,7 +23,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import Papa from 'papaparse';
+
 import { CsvTokenizer } from '../src/core/processors/csvParser';
 import { buildCsvReport } from '../src/core/processors/csvReport';
 import { writeBenchmarkCsv } from './datasets';
@@ -47,7 +49,8 @@ async function child(what: string, file: string): Promise<Measurement> {
   } else if (what === 'floor') {
     const decoder = new TextDecoder('utf-8', { fatal: true });
     const tokenizer = new CsvTokenizer(',', 32 * MiB, () => rows++);
-    for await (const chunk of createReadStream(file, { highWaterMark: CHUNK })) tokenizer.write(decoder.decode(chunk as Buffer, { stream: true }));
+    for await (const chunk of createReadStream(file, { highWaterMark: CHUNK }))
+      tokenizer.write(decoder.decode(chunk as Buffer, { stream: true }));
     tokenizer.write(decoder.decode());
     tokenizer.end();
   } else if (what === 'papaparse') {
@@ -126,9 +129,12 @@ async function main(): Promise<void> {
       for (const [what, m] of Object.entries(best)) {
         const rate = mib / m.seconds;
         const ratio = floor === undefined ? '' : `  ${(m.seconds / floor.seconds).toFixed(2)}× floor time`;
-        console.log(`  ${what.padEnd(10)} ${rate.toFixed(1).padStart(6)} MiB/s  ${m.seconds.toFixed(2).padStart(6)} s  peak RSS ${m.maxRssMB.toFixed(0).padStart(5)} MB${ratio}`);
+        console.log(
+          `  ${what.padEnd(10)} ${rate.toFixed(1).padStart(6)} MiB/s  ${m.seconds.toFixed(2).padStart(6)} s  peak RSS ${m.maxRssMB.toFixed(0).padStart(5)} MB${ratio}`,
+        );
       }
-      if (!memory && p === undefined) console.log('  pandas     (not measured: /usr/bin/python3 with pandas not found; apt-get install python3-pandas)');
+      if (!memory && p === undefined)
+        console.log('  pandas     (not measured: /usr/bin/python3 with pandas not found; apt-get install python3-pandas)');
       if (!memory && p !== undefined && best['processor'] !== undefined) {
         console.log(`  processor vs pandas: ${(p.seconds / best['processor'].seconds).toFixed(2)}× faster`);
       }

@@ -6,9 +6,9 @@
  *   and then, and a boolean; UTF-8 BOM, CRLF line endings, missing tokens (`NA`, empty, `null`).
  * - `low`: vega-datasets `birdstrikes.csv` (14 mixed columns, few distinct values) repeated.
  */
+import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { once } from 'node:events';
 
 /** Small deterministic PRNG (mulberry32). */
 function prng(seed: number): () => number {
@@ -51,7 +51,13 @@ export async function writeBenchmarkCsv(path: string, kind: 'distinct' | 'low', 
         const at = new Date(start + i * 1000 + Math.floor(rnd() * 1000)).toISOString();
         const city = cities[Math.floor(rnd() * cities.length)] as string;
         const note =
-          r < 0.02 ? 'null' : r < 0.05 ? `"said ""hi"", then left\r\nline ${i}"` : r < 0.1 ? `"${i}, a comma"` : `note ${i} ${Math.floor(rnd() * 1e6)}`;
+          r < 0.02
+            ? 'null'
+            : r < 0.05
+              ? `"said ""hi"", then left\r\nline ${i}"`
+              : r < 0.1
+                ? `"${i}, a comma"`
+                : `note ${i} ${Math.floor(rnd() * 1e6)}`;
         lines.push(`${i},${amount},${ratio},${at},${city},${note},${rnd() < 0.5 ? 'true' : 'false'}\r\n`);
       }
       await write(lines.join(''));

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, openAsBlob, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { startAzurite } from '../dev/host/azurite';
 import { createJobClient } from '../src/client/jobClient';
 import { writeBenchmarkCsv } from './datasets';
@@ -40,7 +41,9 @@ async function main(): Promise<void> {
   const file = join(dir, 'distinct.csv');
   await writeBenchmarkCsv(file, 'distinct', sizeMiB * MiB);
   const bytes = statSync(file).size;
-  console.log(`host benchmark: ${jobs} concurrent jobs of ${(bytes / MiB).toFixed(1)} MiB (all-distinct), host --max-old-space-size=${heapMB}, node ${process.version}, ${new Date().toISOString()}`);
+  console.log(
+    `host benchmark: ${jobs} concurrent jobs of ${(bytes / MiB).toFixed(1)} MiB (all-distinct), host --max-old-space-size=${heapMB}, node ${process.version}, ${new Date().toISOString()}`,
+  );
   const azurite = await startAzurite({ location: join(dir, 'azurite') });
   const env = {
     ...process.env,
@@ -49,11 +52,15 @@ async function main(): Promise<void> {
     JOBS_CONTAINER_NAME: 'bench-jobs',
     JOBS_MAX_INPUT_BYTES: String(2 * bytes),
   };
-  const host = spawn(process.execPath, [`--max-old-space-size=${heapMB}`, join(repo, 'dist', 'dev', 'host', 'cli.js'), '--port', '0', '--no-azurite', '--app-dir', repo], {
-    env,
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const host = spawn(
+    process.execPath,
+    [`--max-old-space-size=${heapMB}`, join(repo, 'dist', 'dev', 'host', 'cli.js'), '--port', '0', '--no-azurite', '--app-dir', repo],
+    {
+      env,
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   host.stdout.on('data', (c: Buffer) => (out += c.toString()));
   host.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -84,11 +91,14 @@ async function main(): Promise<void> {
     const seconds = (Date.now() - t0) / 1000;
     const ok = results.filter((r) => r.status === 'fulfilled').length;
     results.forEach((r, i) => {
-      if (r.status === 'fulfilled') console.log(`  job ${i + 1}: Succeeded after ${r.value.seconds.toFixed(1)} s, ${r.value.rows.toLocaleString('en')} rows`);
+      if (r.status === 'fulfilled')
+        console.log(`  job ${i + 1}: Succeeded after ${r.value.seconds.toFixed(1)} s, ${r.value.rows.toLocaleString('en')} rows`);
       else console.log(`  job ${i + 1}: FAILED: ${String(r.reason)}`);
     });
     const rss = hostExit === undefined ? peakRssMB(host.pid as number) : NaN;
-    console.log(`${ok}/${jobs} succeeded in ${seconds.toFixed(1)} s (${((jobs * bytes) / MiB / seconds).toFixed(1)} MiB/s in all, upload included); host peak RSS ${rss.toFixed(0)} MB${hostExit ? `; host ${hostExit}` : ''}`);
+    console.log(
+      `${ok}/${jobs} succeeded in ${seconds.toFixed(1)} s (${((jobs * bytes) / MiB / seconds).toFixed(1)} MiB/s in all, upload included); host peak RSS ${rss.toFixed(0)} MB${hostExit ? `; host ${hostExit}` : ''}`,
+    );
     if (ok !== jobs || hostExit !== undefined) process.exitCode = 1;
   } finally {
     host.kill('SIGTERM');

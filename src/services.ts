@@ -1,10 +1,10 @@
-import { loadConfig, type AppConfig } from './core/config';
+import { type AppConfig, loadConfig } from './core/config';
 import { JobQueue } from './core/jobs/jobQueue';
 import { JobReconciler } from './core/jobs/jobReconciler';
 import { JobRunner } from './core/jobs/jobRunner';
 import { JobService } from './core/jobs/jobService';
 import { JobStore } from './core/jobs/jobStore';
-import { AccountKeySasSigner, UserDelegationSasSigner, type ResultUrlSigner } from './core/sas';
+import { AccountKeySasSigner, type ResultUrlSigner, UserDelegationSasSigner } from './core/sas';
 import { createStorageClients } from './core/storage';
 import type { ResultAccess } from './http/jobResponses';
 

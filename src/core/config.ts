@@ -12,9 +12,7 @@ import { z } from 'zod';
  * https://learn.microsoft.com/azure/azure-functions/functions-reference#connecting-to-host-storage-with-an-identity
  */
 
-const boolean = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -26,9 +24,15 @@ export const settingsSchema = z.object({
   AzureWebJobsStorage__credential: z.literal('managedidentity').optional(),
   AzureWebJobsStorage__clientId: z.string().min(1).optional(),
   /** Queue the submit function writes to and the processor is triggered by. */
-  JOBS_QUEUE_NAME: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/).default('jobs'),
+  JOBS_QUEUE_NAME: z
+    .string()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,54}[a-z0-9]$/)
+    .default('jobs'),
   /** Blob container holding status documents, inputs (claim checks) and results. */
-  JOBS_CONTAINER_NAME: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/).default('jobs'),
+  JOBS_CONTAINER_NAME: z
+    .string()
+    .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/)
+    .default('jobs'),
   /** Largest accepted request body, in bytes (default 100 MiB). Enforced while streaming. */
   JOBS_MAX_INPUT_BYTES: int(1, 5 * 1024 ** 4).default(100 * 1024 * 1024),
   /** Lifetime of a result SAS URL, in seconds (default 600 = 10 minutes). */
@@ -103,9 +107,7 @@ export class ConfigurationError extends Error {
  * @throws ConfigurationError naming each invalid setting (values are never echoed: they may be secrets)
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const present = Object.fromEntries(
-    settingNames.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]),
-  );
+  const present = Object.fromEntries(settingNames.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
   const parsed = settingsSchema.safeParse(present);
   if (!parsed.success) {
     const names = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

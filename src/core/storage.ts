@@ -1,7 +1,8 @@
-import { BlobServiceClient, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
-import { QueueServiceClient, type StoragePipelineOptions as QueuePipelineOptions } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import { BlobServiceClient, type StoragePipelineOptions, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { QueueServiceClient, type StoragePipelineOptions as QueuePipelineOptions } from '@azure/storage-queue';
+
 import type { AppConfig } from './config';
 
 /** The SDK clients of the app, built from the same settings the trigger bindings use. */
@@ -55,10 +56,7 @@ export function createStorageClients(config: AppConfig): StorageClients {
 export function isTransientStorageError(err: unknown): boolean {
   const e = err as { statusCode?: number; code?: string; name?: string };
   if (e?.statusCode !== undefined) return e.statusCode === 408 || e.statusCode === 429 || e.statusCode >= 500;
-  return (
-    e?.name === 'RestError' ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(e?.code ?? '')
-  );
+  return e?.name === 'RestError' || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(e?.code ?? '');
 }
 
 /**
@@ -68,5 +66,7 @@ export function isTransientStorageError(err: unknown): boolean {
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const e = err as Error & { statusCode?: number; code?: string };
-  return [`${e.name}: ${e.message}`, e.statusCode ? `status ${e.statusCode}` : '', e.code ? `code ${e.code}` : ''].filter(Boolean).join(', ');
+  return [`${e.name}: ${e.message}`, e.statusCode ? `status ${e.statusCode}` : '', e.code ? `code ${e.code}` : '']
+    .filter(Boolean)
+    .join(', ');
 }

@@ -1,9 +1,10 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+
 import { callerOf } from '../http/caller';
 import { errorResponse, statusAcceptedResponse } from '../http/jobResponses';
+import { logFailure } from '../http/logging';
 import { defaultStatusOptions } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
-import { logFailure } from '../http/logging';
 import { services } from '../services';
 
 /**

@@ -1,4 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
+
 import { InvalidMessageError, parseJobMessage } from '../core/jobs/messageCodec';
 import { services } from '../services';
 

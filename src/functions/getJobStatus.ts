@@ -1,11 +1,12 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+
 import { fieldErrors } from '../core/jobs/jobService';
 import { ProblemError } from '../core/problem';
 import { callerOf } from '../http/caller';
 import { errorResponse, retryAfterSeconds, statusResponse } from '../http/jobResponses';
+import { logFailure } from '../http/logging';
 import { statusOptionsSchema } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
-import { logFailure } from '../http/logging';
 import { services } from '../services';
 
 /**

@@ -1,4 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
+
 import { parseJobMessage } from '../core/jobs/messageCodec';
 import { services } from '../services';
 
@@ -9,7 +10,8 @@ import { services } from '../services';
  */
 export async function processJob(message: unknown, context: InvocationContext): Promise<void> {
   const job = parseJobMessage(message);
-  context.info(`Processing job ${job.jobId} (${job.type}), delivery ${String(context.triggerMetadata?.dequeueCount ?? '?')}.`);
+  const dequeueCount = context.triggerMetadata?.dequeueCount;
+  context.info(`Processing job ${job.jobId} (${job.type}), delivery ${typeof dequeueCount === 'number' ? dequeueCount : '?'}.`);
   const outcome = await services().runner.run(job, context);
   context.info(`Job ${job.jobId}: ${outcome}.`);
 }

@@ -1,4 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+
 import { callerOf } from '../http/caller';
 import { errorResponse } from '../http/jobResponses';
 import { logFailure } from '../http/logging';

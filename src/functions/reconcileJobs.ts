@@ -1,4 +1,5 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+
 import { services } from '../services';
 
 /**
@@ -12,7 +13,9 @@ export async function reconcileJobs(_timer: Timer, context: InvocationContext): 
   await s.ready();
   const r = await s.reconciler.run();
   if (r.requeued.length + r.failed.length + r.abandoned.length > 0) {
-    context.warn(`Reconciler: checked ${r.checked}; re-enqueued ${JSON.stringify(r.requeued)}; failed ${JSON.stringify(r.failed)}; abandoned ${JSON.stringify(r.abandoned)}; cleared ${r.cleared}.`);
+    context.warn(
+      `Reconciler: checked ${r.checked}; re-enqueued ${JSON.stringify(r.requeued)}; failed ${JSON.stringify(r.failed)}; abandoned ${JSON.stringify(r.abandoned)}; cleared ${r.cleared}.`,
+    );
   }
 }
 

@@ -1,16 +1,17 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+
 import { fieldErrors } from '../core/jobs/jobService';
 import { isTerminal } from '../core/jobs/model';
 import { ProblemError } from '../core/problem';
+import { describeError } from '../core/storage';
 import { callerOf } from '../http/caller';
 import { acceptedResponse, errorResponse, retryAfterSeconds, statusResponse } from '../http/jobResponses';
+import { logFailure } from '../http/logging';
 import { preferredWaitSeconds } from '../http/prefer';
 import { splitQuery, statusOptionsSchema } from '../http/statusOptions';
 import { jobUrls, publicOrigin } from '../http/urls';
-import { logFailure } from '../http/logging';
-import { describeError } from '../core/storage';
 import { services } from '../services';
 
 /**
@@ -30,7 +31,7 @@ export async function submitJob(request: HttpRequest, context: InvocationContext
     const length = request.headers.get('content-length');
     const key = request.headers.get('idempotency-key');
     const caller = callerOf(request);
-    const body = request.body ? Readable.fromWeb(request.body as NodeReadableStream) : Readable.from([]);
+    const body = request.body ? Readable.fromWeb(request.body) : Readable.from([]);
     await s.ready();
     const submitted = await s.jobs.submit({
       type: request.params.type ?? '',
@@ -65,7 +66,9 @@ export async function submitJob(request: HttpRequest, context: InvocationContext
           return { ...done, headers: { ...(done.headers as Record<string, string>), ...extra } };
         }
       } catch (err) {
-        context.warn(`Prefer: wait for job ${job.id} stopped by ${describeError(err instanceof ProblemError ? (err.cause ?? err) : err)}; answering 202.`);
+        context.warn(
+          `Prefer: wait for job ${job.id} stopped by ${describeError(err instanceof ProblemError ? (err.cause ?? err) : err)}; answering 202.`,
+        );
         delete extra['Preference-Applied'];
       }
     }

@@ -1,6 +1,8 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+
 import { problem } from '../core/problem';
 import { problemResponse } from '../http/jobResponses';
 

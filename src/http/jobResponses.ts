@@ -1,11 +1,13 @@
+import { Readable } from 'node:stream';
+
 import type { HttpResponseInit } from '@azure/functions';
 import type { OrchestrationRuntimeStatus as DurableRuntimeStatus } from 'durable-functions';
-import { Readable } from 'node:stream';
 import { z } from 'zod';
+
 import type { AppConfig } from '../core/config';
+import { type JobRecord, type JobStatus, jobStatusSchema, problemSchema } from '../core/jobs/model';
+import { type ProblemDetails, ProblemError, problemMediaType } from '../core/problem';
 import { isTransientStorageError } from '../core/storage';
-import { jobStatusSchema, problemSchema, type JobRecord, type JobStatus } from '../core/jobs/model';
-import { problemMediaType, ProblemError, type ProblemDetails } from '../core/problem';
 import type { StatusOptions } from './statusOptions';
 import type { JobUrls } from './urls';
 
@@ -16,10 +18,11 @@ import type { JobUrls } from './urls';
  * package has no `exports` map, so the file is reachable, and test/unit/durableVocabulary.test.ts
  * checks that it is the very enum the package exports.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const OrchestrationRuntimeStatus = (require('durable-functions/lib/src/orchestrations/OrchestrationRuntimeStatus') as {
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a deep require of the one module that defines the enum (see above); an import would load the package's entry point
+const durableStatusModule = require('durable-functions/lib/src/orchestrations/OrchestrationRuntimeStatus') as {
   OrchestrationRuntimeStatus: typeof import('durable-functions').OrchestrationRuntimeStatus;
-}).OrchestrationRuntimeStatus;
+};
+export const OrchestrationRuntimeStatus = durableStatusModule.OrchestrationRuntimeStatus;
 /** A value of {@link OrchestrationRuntimeStatus}. */
 export type OrchestrationRuntimeStatus = DurableRuntimeStatus;
 
@@ -90,7 +93,11 @@ const common = { 'Cache-Control': 'no-store', 'Access-Control-Expose-Headers': e
  * [`JOBS_RETRY_AFTER_SECONDS`, `JOBS_MAX_RETRY_AFTER_SECONDS`]. A Running job that reports
  * `percentComplete` is polled at about half its estimated remaining time (elapsed × (100 − p) / p).
  */
-export function retryAfterSeconds(job: JobRecord, now: Date, config: Pick<AppConfig, 'retryAfterSeconds' | 'maxRetryAfterSeconds'>): number {
+export function retryAfterSeconds(
+  job: JobRecord,
+  now: Date,
+  config: Pick<AppConfig, 'retryAfterSeconds' | 'maxRetryAfterSeconds'>,
+): number {
   const min = config.retryAfterSeconds;
   const max = config.maxRetryAfterSeconds;
   const p = job.percentComplete;
@@ -121,7 +128,10 @@ export function problemResponse(p: ProblemDetails, headers: Record<string, strin
 export function errorResponse(err: unknown, retryAfter = 2): HttpResponseInit {
   if (err instanceof ProblemError) return problemResponse(err.problem, err.headers);
   if (isTransientStorageError(err)) {
-    return problemResponse({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Storage is temporarily unavailable; retry later.' }, { 'Retry-After': String(retryAfter) });
+    return problemResponse(
+      { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Storage is temporarily unavailable; retry later.' },
+      { 'Retry-After': String(retryAfter) },
+    );
   }
   return problemResponse({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.' });
 }
@@ -197,6 +207,10 @@ async function succeededResponse(job: JobRecord, options: StatusOptions, results
         body: Readable.toWeb(await results.open(result)) as ReadableStream<Uint8Array>,
       };
     case 'status':
-      return { status: 200, headers: { ...common, 'Content-Type': 'application/json' }, jsonBody: toStatusDocument(job, await results.url(result)) };
+      return {
+        status: 200,
+        headers: { ...common, 'Content-Type': 'application/json' },
+        jsonBody: toStatusDocument(job, await results.url(result)),
+      };
   }
 }

@@ -1,4 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
+
 import { ProblemError } from '../core/problem';
 import { describeError } from '../core/storage';
 

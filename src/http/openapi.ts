@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
+
 import { processors } from '../core/processors/registry';
 import { acceptedDocumentSchema, statusDocumentSchema } from './jobResponses';
 import { statusOptionsSchema } from './statusOptions';
@@ -25,7 +26,10 @@ const statusDoc = statusDocumentSchema.meta({ id: 'StatusDocument' });
 const acceptedDoc = acceptedDocumentSchema.meta({ id: 'AcceptedDocument' });
 const statusQuery = statusOptionsSchema;
 const pendingHeaders = z.object({ 'Retry-After': retryAfter });
-const applied = z.string().optional().meta({ description: '`wait=N`: the wait honoured (RFC 7240 §3), when the request had `Prefer: wait=N`' });
+const applied = z
+  .string()
+  .optional()
+  .meta({ description: '`wait=N`: the wait honoured (RFC 7240 §3), when the request had `Prefer: wait=N`' });
 const replayed = z.literal('true').optional().meta({ description: 'The original job of this Idempotency-Key, not a new one' });
 const waitedHeaders = z.object({ 'Preference-Applied': applied, 'Idempotent-Replayed': replayed });
 
@@ -41,28 +45,55 @@ function submitOperation(type: string) {
       requestParams: {
         query,
         header: z.object({
-          'Idempotency-Key': z.string().min(1).max(255).optional().meta({ description: 'Same key + same request replays the original job; a different request gets 422' }),
-          Prefer: z.string().optional().meta({ description: '`wait=N` (RFC 7240): answer with the finished result when the job ends within N s (max 30)' }),
+          'Idempotency-Key': z
+            .string()
+            .min(1)
+            .max(255)
+            .optional()
+            .meta({ description: 'Same key + same request replays the original job; a different request gets 422' }),
+          Prefer: z
+            .string()
+            .optional()
+            .meta({ description: '`wait=N` (RFC 7240): answer with the finished result when the job ends within N s (max 30)' }),
         }),
       },
       requestBody: {
         required: true,
-        content: Object.fromEntries(p.mediaTypes.map((m) => [m, { schema: m === 'application/json' && p.inputSchema ? p.inputSchema : z.string() }])),
+        content: Object.fromEntries(
+          p.mediaTypes.map((m) => [m, { schema: m === 'application/json' && p.inputSchema ? p.inputSchema : z.string() }]),
+        ),
       },
       responses: {
         '202': {
           description: 'Accepted: poll `Location` (or `Operation-Location`, always 200) after `Retry-After` seconds',
-          headers: z.object({ Location: z.url(), 'Operation-Location': z.url(), 'Retry-After': retryAfter, 'Preference-Applied': applied, 'Idempotent-Replayed': replayed }),
+          headers: z.object({
+            Location: z.url(),
+            'Operation-Location': z.url(),
+            'Retry-After': retryAfter,
+            'Preference-Applied': applied,
+            'Idempotent-Replayed': replayed,
+          }),
           content: { 'application/json': { schema: acceptedDoc } },
         },
         '200': { description: 'With `Prefer: wait=N`, the finished job answered as the status URL would', headers: waitedHeaders },
-        '302': { description: 'With `Prefer: wait=N`, the finished job: redirect to the result SAS URL', headers: waitedHeaders.extend({ Location: z.url() }) },
-        '303': { description: 'With `Prefer: wait=N` and onComplete=seeOther: as 302', headers: waitedHeaders.extend({ Location: z.url() }) },
+        '302': {
+          description: 'With `Prefer: wait=N`, the finished job: redirect to the result SAS URL',
+          headers: waitedHeaders.extend({ Location: z.url() }),
+        },
+        '303': {
+          description: 'With `Prefer: wait=N` and onComplete=seeOther: as 302',
+          headers: waitedHeaders.extend({ Location: z.url() }),
+        },
         '400': problem('Invalid options, header or body (field-level `errors`)'),
         '404': problem('Unknown job type'),
         '413': problem('Body larger than JOBS_MAX_INPUT_BYTES'),
         '415': problem('Media type not accepted by the processor'),
-        '409': { ...problem('The first request with this Idempotency-Key is still being processed (with Retry-After) or belongs to another caller; with `Prefer: wait=N`, the job was canceled'), headers: z.object({ 'Retry-After': retryAfter.optional() }) },
+        '409': {
+          ...problem(
+            'The first request with this Idempotency-Key is still being processed (with Retry-After) or belongs to another caller; with `Prefer: wait=N`, the job was canceled',
+          ),
+          headers: z.object({ 'Retry-After': retryAfter.optional() }),
+        },
         '422': problem('Idempotency-Key reused with a different request; with `Prefer: wait=N`, the processor rejected the input'),
         '500': problem('With `Prefer: wait=N`, processing failed'),
         '503': { ...problem('Storage unavailable; retry after Retry-After'), headers: pendingHeaders },
@@ -91,8 +122,15 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           headers: z.object({ 'Retry-After': retryAfter.optional() }),
           content: { 'application/json': { schema: statusDoc } },
         },
-        '202': { description: 'Pending with onPending=accepted', headers: z.object({ Location: z.url(), 'Retry-After': retryAfter }), content: { 'application/json': { schema: statusDoc } } },
-        '302': { description: 'Succeeded (onComplete=redirect): Location is a short-lived read-only SAS URL of the result', headers: z.object({ Location: z.url() }) },
+        '202': {
+          description: 'Pending with onPending=accepted',
+          headers: z.object({ Location: z.url(), 'Retry-After': retryAfter }),
+          content: { 'application/json': { schema: statusDoc } },
+        },
+        '302': {
+          description: 'Succeeded (onComplete=redirect): Location is a short-lived read-only SAS URL of the result',
+          headers: z.object({ Location: z.url() }),
+        },
         '303': { description: 'Succeeded (onComplete=seeOther): as 302', headers: z.object({ Location: z.url() }) },
         '400': problem('Invalid status option'),
         '404': problem('Unknown or expired job'),
@@ -107,7 +145,11 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       summary: 'Cancel if needed and delete everything stored for the job',
       tags: ['jobs'],
       requestParams: { path: z.object({ id: jobId }) },
-      responses: { '204': { description: 'Deleted' }, '404': problem('Unknown job'), '503': { ...problem('Storage unavailable'), headers: pendingHeaders } },
+      responses: {
+        '204': { description: 'Deleted' },
+        '404': problem('Unknown job'),
+        '503': { ...problem('Storage unavailable'), headers: pendingHeaders },
+      },
     },
   };
   paths[`${base}/jobs/{id}/cancel`] = {
@@ -117,7 +159,11 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       tags: ['jobs'],
       requestParams: { path: z.object({ id: jobId }) },
       responses: {
-        '202': { description: 'Canceled, or cancel requested for a running job', headers: z.object({ Location: z.url(), 'Retry-After': retryAfter }), content: { 'application/json': { schema: statusDoc } } },
+        '202': {
+          description: 'Canceled, or cancel requested for a running job',
+          headers: z.object({ Location: z.url(), 'Retry-After': retryAfter }),
+          content: { 'application/json': { schema: statusDoc } },
+        },
         '404': problem('Unknown job'),
         '409': problem('Already finished'),
         '503': { ...problem('Storage unavailable'), headers: pendingHeaders },
@@ -125,19 +171,30 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     },
   };
   const page = (operationId: string, summary: string, media: string) => ({
-    get: { operationId, summary, tags: ['ui'], responses: { '200': { description: summary, content: { [media]: { schema: z.string() } } }, '404': problem('Any other path') } },
+    get: {
+      operationId,
+      summary,
+      tags: ['ui'],
+      responses: { '200': { description: summary, content: { [media]: { schema: z.string() } } }, '404': problem('Any other path') },
+    },
   });
   paths[`${base}/ui`] = page('getUiPage', 'The browser page (HTML)', 'text/html');
   paths[`${base}/ui/app.js`] = page('getUiScript', 'The page script (bundled typed client)', 'text/javascript');
   paths[`${base}/openapi.json`] = {
-    get: { operationId: 'getOpenApi', summary: 'This document', tags: ['meta'], responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: z.object({}).loose() } } } } },
+    get: {
+      operationId: 'getOpenApi',
+      summary: 'This document',
+      tags: ['meta'],
+      responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: z.object({}).loose() } } } },
+    },
   };
   return createDocument({
     openapi: '3.1.0',
     info: {
       title: 'Asynchronous Request-Reply jobs API',
       version: '1.0.0',
-      description: 'Submit long-running jobs (202 Accepted), poll their status monitor, fetch results through short-lived SAS URLs. Reference: docs/api.md in the project repository.',
+      description:
+        'Submit long-running jobs (202 Accepted), poll their status monitor, fetch results through short-lived SAS URLs. Reference: docs/api.md in the project repository.',
     },
     paths,
     // Result documents of the processors with a JSON result (fetched from the result URL, or as the
@@ -145,7 +202,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     components: {
       schemas: Object.fromEntries(
         [...processors.values()].flatMap((p) => {
-          const id = p.resultSchema === undefined ? undefined : (p.resultSchema.meta()?.id as string | undefined);
+          const id = p.resultSchema === undefined ? undefined : p.resultSchema.meta()?.id;
           return id === undefined ? [] : [[id, p.resultSchema!]];
         }),
       ),

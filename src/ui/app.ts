@@ -6,9 +6,15 @@
  */
 import { createJobClient, isAbortError, JobProblemError, type JobStatusDocument } from '../client';
 import { browserWindow, byId, type UiAnchor, type UiButton, type UiElement, type UiInput, type UiProgress } from './dom';
-import { formatCount, reportRows, type CsvReport } from './report';
+import { type CsvReport, formatCount, reportRows } from './report';
 
-const statusLabels: Record<string, string> = { NotStarted: 'Queued', Running: 'Running', Succeeded: 'Done', Failed: 'Failed', Canceled: 'Canceled' };
+const statusLabels: Record<string, string> = {
+  NotStarted: 'Queued',
+  Running: 'Running',
+  Succeeded: 'Done',
+  Failed: 'Failed',
+  Canceled: 'Canceled',
+};
 
 function start(): void {
   const form = byId('job-form');

@@ -3,7 +3,7 @@
  * column's shape: the histogram of a numeric column, the top values of a string column. Estimated
  * figures are shown with `≈`. Pure DOM building: values go in as text, never as HTML.
  */
-import type { ColumnReport, CsvReport } from '../core/processors/csvReport';
+import type { ColumnReport, CsvReport } from '../contract/csvReport';
 import { h, svg, type UiElement } from './dom';
 
 export type { ColumnReport, CsvReport };
@@ -22,7 +22,7 @@ export function formatCount(n: number): string {
 export function formatValue(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : String(Number(v.toPrecision(6)));
-  return String(v);
+  return typeof v === 'string' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
 }
 
 /** The table's columns: report field and header text, in order (the HTML's `<thead>` matches). */
@@ -38,8 +38,6 @@ export const tableFields: readonly (readonly [keyof ColumnReport, string])[] = [
   ['stddev', 'Std dev'],
   ['q50', 'Median'],
 ];
-
-const isNumeric = (c: ColumnReport) => c.type === 'integer' || c.type === 'number';
 
 /** A figure as shown, with `≈ ` before it when the column lists it in `approximate`. */
 function shown(col: ColumnReport, field: keyof ColumnReport, approximateAs: string = field): string {
@@ -65,13 +63,33 @@ export function histogramChart(col: ColumnReport): UiElement | undefined {
     `counts ${hist.counts.map((n) => formatCount(n)).join(', ')}`;
   const height = 60;
   const plot = height - 12;
-  const chart = svg('svg', { width: CHART_WIDTH, height, viewBox: `0 0 ${CHART_WIDTH} ${height}`, role: 'img', 'aria-label': label, class: 'chart', 'data-chart': 'histogram' }, svg('title', {}, label));
+  const chart = svg(
+    'svg',
+    {
+      width: CHART_WIDTH,
+      height,
+      viewBox: `0 0 ${CHART_WIDTH} ${height}`,
+      role: 'img',
+      'aria-label': label,
+      class: 'chart',
+      'data-chart': 'histogram',
+    },
+    svg('title', {}, label),
+  );
   const peak = Math.max(1, ...hist.counts);
   const slot = CHART_WIDTH / hist.counts.length;
   hist.counts.forEach((n, i) => {
     const barHeight = n === 0 ? 0 : Math.max(1, (n / peak) * plot);
     chart.append(
-      svg('rect', { x: i * slot + 0.5, y: plot - barHeight, width: Math.max(1, slot - 1), height: barHeight, class: 'bar bar-hist' }, svg('title', {}, `[${formatValue(hist.edges[i])}, ${formatValue(hist.edges[i + 1])}${i === hist.counts.length - 1 ? ']' : ')'}: ${formatCount(n)}`)),
+      svg(
+        'rect',
+        { x: i * slot + 0.5, y: plot - barHeight, width: Math.max(1, slot - 1), height: barHeight, class: 'bar bar-hist' },
+        svg(
+          'title',
+          {},
+          `[${formatValue(hist.edges[i])}, ${formatValue(hist.edges[i + 1])}${i === hist.counts.length - 1 ? ']' : ')'}: ${formatCount(n)}`,
+        ),
+      ),
     );
   });
   chart.append(
@@ -93,7 +111,19 @@ export function topChart(col: ColumnReport): UiElement | undefined {
   const label = `${col.name}: top values${approx}: ${top.map((t) => `${t.value} ${formatCount(t.count)}`).join(', ')}`;
   const rowHeight = 14;
   const height = rowHeight * top.length + 2;
-  const chart = svg('svg', { width: CHART_WIDTH, height, viewBox: `0 0 ${CHART_WIDTH} ${height}`, role: 'img', 'aria-label': label, class: 'chart', 'data-chart': 'top' }, svg('title', {}, label));
+  const chart = svg(
+    'svg',
+    {
+      width: CHART_WIDTH,
+      height,
+      viewBox: `0 0 ${CHART_WIDTH} ${height}`,
+      role: 'img',
+      'aria-label': label,
+      class: 'chart',
+      'data-chart': 'top',
+    },
+    svg('title', {}, label),
+  );
   const peak = Math.max(1, ...top.map((t) => t.count));
   top.forEach((t, i) => {
     const y = 1 + i * rowHeight;

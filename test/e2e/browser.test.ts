@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+
+import { type Browser, chromium, type Page } from 'playwright-core';
+
 import { findBrowser } from '../support/browser';
 import { generatedCsv, vegaCsv } from '../support/datasets';
 import { startTestHost, type TestHost } from '../support/localHost';
@@ -20,13 +22,22 @@ let dir: string;
 
 beforeAll(async () => {
   const executablePath = findBrowser();
-  if (!existsSync(join(__dirname, '..', '..', 'dist', 'ui', 'app.js'))) throw new Error('dist/ui/app.js is missing: run npm run build (tsc && node scripts/buildUi.js).');
+  if (!existsSync(join(__dirname, '..', '..', 'dist', 'ui', 'app.js')))
+    throw new Error('dist/ui/app.js is missing: run npm run build (tsc && node scripts/buildUi.js).');
   dir = mkdtempSync(join(tmpdir(), 'job-ui-'));
   [host, browser] = await Promise.all([
     startTestHost({ JOBS_RETRY_AFTER_SECONDS: '1', JOBS_PROGRESS_INTERVAL_MS: '200' }),
     chromium.launch({
       executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     }),
   ]);
 }, 60_000);
@@ -115,14 +126,20 @@ test('upload seattle-weather.csv: the progress bar reaches 100 %, then the repor
       // The top values: one labelled bar per value, in order.
       const chart = row.locator('[data-field="chart"] svg[role="img"][data-chart="top"]');
       expect(await chart.locator('rect.bar-top').count()).toBe(col.top!.length);
-      expect(await chart.locator('text.bar-text').allTextContents()).toEqual(col.top!.map((t) => `${t.value} (${t.count.toLocaleString('en-US')})`));
-      expect(await chart.getAttribute('aria-label')).toContain(`top values: ${col.top![0]!.value} ${col.top![0]!.count.toLocaleString('en-US')}`);
+      expect(await chart.locator('text.bar-text').allTextContents()).toEqual(
+        col.top!.map((t) => `${t.value} (${t.count.toLocaleString('en-US')})`),
+      );
+      expect(await chart.getAttribute('aria-label')).toContain(
+        `top values: ${col.top![0]!.value} ${col.top![0]!.count.toLocaleString('en-US')}`,
+      );
     } else {
       expect(await row.locator('svg').count()).toBe(0);
     }
   }
   const precipitation = expected.columns.find((c) => c.name === 'precipitation')!;
-  expect(await text(page, '#report-body tr[data-column="precipitation"] [data-field="mean"]')).toBe(String(Number(precipitation.mean!.toPrecision(6))));
+  expect(await text(page, '#report-body tr[data-column="precipitation"] [data-field="mean"]')).toBe(
+    String(Number(precipitation.mean!.toPrecision(6))),
+  );
 
   const href = (await page.locator('#download').getAttribute('href'))!;
   const sas = new URL(href);

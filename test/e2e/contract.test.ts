@@ -1,9 +1,10 @@
 import { createHttpPoller, type OperationResponse, type OperationState, type RunningOperation } from '@azure/core-lro';
-import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
+
 import { pollUntilDone, submit } from '../support/contractClient';
 import { generatedCsv, vegaCsv } from '../support/datasets';
 import { startTestHost, type TestHost } from '../support/localHost';
 import { validateOpenApi } from '../support/openApiValidator';
+import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
 
 /**
  * The whole job API contract (docs/api.md) against the running local host and Azurite, driven by
@@ -31,7 +32,10 @@ function lroOver(baseUrl: string, body: string | Buffer, query = ''): RunningOpe
     } catch {
       /* not JSON */
     }
-    return { flatResponse: parsed, rawResponse: { statusCode: res.status, request: { method, url }, headers: headersOf(res), body: parsed } };
+    return {
+      flatResponse: parsed,
+      rawResponse: { statusCode: res.status, request: { method, url }, headers: headersOf(res), body: parsed },
+    };
   };
   return {
     async sendInitialRequest() {
@@ -69,7 +73,13 @@ test('a Durable-style client reads statusQueryGetUri, runtimeStatus and customSt
   // final 200 document: `onPending=accepted&onComplete=status` gives exactly that shape.
   const res = await submit(host.baseUrl, 'csv-report', generatedCsv(3_000_000), 'text/csv', 'onPending=accepted&onComplete=status');
   expect(res.status).toBe(202);
-  const payload = (await res.json()) as { id: string; statusQueryGetUri: string; terminatePostUri: string; purgeHistoryDeleteUri: string; runtimeStatus: string };
+  const payload = (await res.json()) as {
+    id: string;
+    statusQueryGetUri: string;
+    terminatePostUri: string;
+    purgeHistoryDeleteUri: string;
+    runtimeStatus: string;
+  };
   expect(payload.runtimeStatus).toBe('Pending');
   expect(payload.terminatePostUri).toBe(`${payload.statusQueryGetUri.split('?')[0]}/cancel`);
   const seen: string[] = [];
@@ -137,7 +147,9 @@ describe('Idempotency-Key', () => {
 
   test('racing requests with one key create exactly one job', async () => {
     const key = `race-${Date.now()}`;
-    const answers = await Promise.all(Array.from({ length: 6 }, () => submit(host.baseUrl, 'csv-report', csv, 'text/csv', '', { 'Idempotency-Key': key })));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => submit(host.baseUrl, 'csv-report', csv, 'text/csv', '', { 'Idempotency-Key': key })),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(6).fill(202));
     expect(new Set(answers.map((a) => a.headers.get('location'))).size).toBe(1);
     expect(answers.filter((a) => a.headers.get('idempotent-replayed') !== 'true')).toHaveLength(1);
@@ -174,7 +186,12 @@ describe('Prefer: wait (RFC 7240)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('preference-applied')).toBe('wait=20');
     expect(((await res.json()) as { rows: number }).rows).toBe(2);
-    const redirect = await fetch(`${host.baseUrl}/api/jobs/csv-report`, { method: 'POST', headers: { 'Content-Type': 'text/csv', Prefer: 'respond-async, wait=20' }, body: 'a\n1\n', redirect: 'manual' });
+    const redirect = await fetch(`${host.baseUrl}/api/jobs/csv-report`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/csv', Prefer: 'respond-async, wait=20' },
+      body: 'a\n1\n',
+      redirect: 'manual',
+    });
     expect(redirect.status).toBe(302);
   });
 
@@ -197,14 +214,25 @@ describe('Prefer: wait (RFC 7240)', () => {
 test('CORS: preflight is answered and responses expose Location, Operation-Location and Retry-After', async () => {
   const pre = await fetch(`${host.baseUrl}/api/jobs/csv-report`, {
     method: 'OPTIONS',
-    headers: { Origin: 'http://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,idempotency-key' },
+    headers: {
+      Origin: 'http://app.example',
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'content-type,idempotency-key',
+    },
   });
   expect(pre.status).toBe(204);
   expect(pre.headers.get('access-control-allow-origin')).toBe('*');
   expect(pre.headers.get('access-control-allow-headers')).toBe('content-type,idempotency-key');
-  const res = await fetch(`${host.baseUrl}/api/jobs/csv-report`, { method: 'POST', headers: { 'Content-Type': 'text/csv', Origin: 'http://app.example' }, body: 'a\n1\n' });
+  const res = await fetch(`${host.baseUrl}/api/jobs/csv-report`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/csv', Origin: 'http://app.example' },
+    body: 'a\n1\n',
+  });
   expect(res.headers.get('access-control-allow-origin')).toBe('*');
-  const exposed = res.headers.get('access-control-expose-headers')!.split(',').map((h) => h.trim().toLowerCase());
+  const exposed = res.headers
+    .get('access-control-expose-headers')!
+    .split(',')
+    .map((h) => h.trim().toLowerCase());
   expect(exposed).toEqual(expect.arrayContaining(['location', 'operation-location', 'retry-after']));
 });
 
@@ -233,13 +261,23 @@ test('OpenAPI 3.1 document: valid, and its operations are exactly the registered
   expect(validateOpenApi({ ...doc, openapi: '3.1.0', info: undefined }).valid).toBe(false);
 
   // Registered routes as the host printed them: "  name: [GET,POST] http://localhost:PORT/api/..."
-  const routes = [...host.output().matchAll(/^ {2}(\w+): \[([A-Z,]+)\] http:\/\/localhost:\d+(\/\S+)$/gm)].map((m) => ({ methods: m[2]!.split(','), template: m[3]! }));
+  const routes = [...host.output().matchAll(/^ {2}(\w+): \[([A-Z,]+)\] http:\/\/localhost:\d+(\/\S+)$/gm)].map((m) => ({
+    methods: m[2]!.split(','),
+    template: m[3]!,
+  }));
   expect(routes.length).toBeGreaterThanOrEqual(5);
   const toRegex = (t: string) => new RegExp(`^${t.replace(/\/\{\*[^}]+\}/g, '(/.*)?').replace(/\{[^}]+\}/g, '[^/]+')}$`);
-  const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).filter((k) => k !== 'parameters').map((m) => ({ path, method: m.toUpperCase() })));
+  const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.keys(ops)
+      .filter((k) => k !== 'parameters')
+      .map((m) => ({ path, method: m.toUpperCase() })),
+  );
   for (const op of documented) {
     const concrete = op.path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
-    expect({ op, served: routes.some((r) => r.methods.includes(op.method) && toRegex(r.template).test(concrete)) }).toEqual({ op, served: true });
+    expect({ op, served: routes.some((r) => r.methods.includes(op.method) && toRegex(r.template).test(concrete)) }).toEqual({
+      op,
+      served: true,
+    });
   }
   for (const r of routes) {
     for (const method of r.methods) {

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
-import { generatedCsv, vegaCsv } from '../support/datasets';
+
 import { pollUntilDone, submit } from '../support/contractClient';
+import { generatedCsv, vegaCsv } from '../support/datasets';
 import { startTestHost, type TestHost } from '../support/localHost';
+import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
 
 /**
  * End to end: the `npm start` host (separate process) on Azurite. Each job is submitted, polled
@@ -28,7 +29,13 @@ async function runJob(body: Buffer, query = '', contentType = 'text/csv') {
   expect(accepted.headers.get('operation-location')).toBe(`${location}?onComplete=status`);
   expect(accepted.headers.get('retry-after')).toBe('1');
   const doc = (await accepted.json()) as Record<string, unknown>;
-  expect(doc).toMatchObject({ status: 'NotStarted', runtimeStatus: 'Pending', type: 'csv-report', statusQueryGetUri: location, percentComplete: 0 });
+  expect(doc).toMatchObject({
+    status: 'NotStarted',
+    runtimeStatus: 'Pending',
+    type: 'csv-report',
+    statusQueryGetUri: location,
+    percentComplete: 0,
+  });
   expect(location.endsWith(String(doc.id))).toBe(true);
 
   const outcome = await pollUntilDone(location);
@@ -39,7 +46,7 @@ async function runJob(body: Buffer, query = '', contentType = 'text/csv') {
   const result = await fetch(sasUrl);
   expect(result.status).toBe(200);
   expect(result.headers.get('content-type')).toBe('application/json');
-  return { report: (await result.json()) as unknown, outcome, location };
+  return { report: await result.json(), outcome, location };
 }
 
 test('a public dataset (vega-datasets seattle-weather.csv) goes through the whole pipeline', async () => {
@@ -48,7 +55,14 @@ test('a public dataset (vega-datasets seattle-weather.csv) goes through the whol
   const expected = referenceCsvReport(csv.toString('utf8'));
   expect(expected.rows).toBe(1461);
   expectReportsClose(report, expected);
-  expect((report as { columns: { name: string; type: string }[] }).columns.map((c) => c.type)).toEqual(['date', 'number', 'number', 'number', 'number', 'string']);
+  expect((report as { columns: { name: string; type: string }[] }).columns.map((c) => c.type)).toEqual([
+    'date',
+    'number',
+    'number',
+    'number',
+    'number',
+    'string',
+  ]);
 });
 
 test('a dataset with many string columns and spaces in names (vega-datasets birdstrikes.csv)', async () => {
@@ -98,7 +112,9 @@ test('a 20 MB file streams through with progress reported while it runs', async 
   }
   const percents = pending.map((p) => (p.body as { percentComplete: number }).percentComplete);
   expect([...percents].sort((a, b) => a - b)).toEqual(percents);
-  const running = pending.map((p) => p.body as { status: string; progress: Record<string, number> }).filter((b) => b.status === 'Running' && b.progress.bytesRead);
+  const running = pending
+    .map((p) => p.body as { status: string; progress: Record<string, number> })
+    .filter((b) => b.status === 'Running' && b.progress.bytesRead);
   for (const b of running) {
     expect(b.progress.bytesRead).toBeLessThanOrEqual(csv.length);
     expect(b.progress.rows).toBeGreaterThanOrEqual(0);
@@ -195,7 +211,9 @@ describe('size limit', () => {
     const res = await submit(small.baseUrl, 'csv-report', stream);
     expect(res.status).toBe(413);
     const { BlobServiceClient } = await import('@azure/storage-blob');
-    const container = BlobServiceClient.fromConnectionString(small.settings.AzureWebJobsStorage!).getContainerClient(small.settings.JOBS_CONTAINER_NAME!);
+    const container = BlobServiceClient.fromConnectionString(small.settings.AzureWebJobsStorage!).getContainerClient(
+      small.settings.JOBS_CONTAINER_NAME!,
+    );
     const names: string[] = [];
     for await (const b of container.listBlobsFlat()) names.push(b.name);
     expect(names).toEqual([]);

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+
 import { loadConfig } from '../../src/core/config';
 import { submitBounds } from '../../src/core/jobs/bounds';
 import { JobReconciler } from '../../src/core/jobs/jobReconciler';
@@ -8,7 +9,7 @@ import { createServices, type Services } from '../../src/services';
 import { storageConnectionString, uniqueName } from '../support/env';
 import { classify, FaultProxy } from '../support/faultProxy';
 import { startTestHost } from '../support/localHost';
-import { guaranteeViolations, JobsInspector, sleep, smallCsv, stopHost, timedSubmit, track, type ClientRequest } from '../support/soak';
+import { type ClientRequest, guaranteeViolations, JobsInspector, sleep, smallCsv, stopHost, timedSubmit, track } from '../support/soak';
 
 /**
  * Fault scenarios of issue 10, fast enough for `npm test`: the app's own services (in process) talk
@@ -45,7 +46,12 @@ async function scenario(): Promise<Scenario> {
   };
   const s = createServices(loadConfig({ AzureWebJobsStorage: proxy.connectionString, ...settings }));
   await s.ready();
-  return { s, inspector: new JobsInspector(storageConnectionString(), settings.JOBS_CONTAINER_NAME, settings.JOBS_QUEUE_NAME), requests: [], settings };
+  return {
+    s,
+    inspector: new JobsInspector(storageConnectionString(), settings.JOBS_CONTAINER_NAME, settings.JOBS_QUEUE_NAME),
+    requests: [],
+    settings,
+  };
 }
 
 /** Submits a CSV in process, as the submit function would; records what the client saw. */
@@ -64,7 +70,12 @@ async function submit(sc: Scenario, csv: string, key?: string): Promise<ClientRe
     out = { status: 202, id: res.job.id, ms: Date.now() - t0, ...(key ? { key } : {}) };
   } catch (err) {
     if (!(err instanceof ProblemError)) throw err;
-    out = { status: err.problem.status, ms: Date.now() - t0, ...(key ? { key } : {}), ...(err.headers['Retry-After'] ? { retryAfter: err.headers['Retry-After'] } : {}) };
+    out = {
+      status: err.problem.status,
+      ms: Date.now() - t0,
+      ...(key ? { key } : {}),
+      ...(err.headers['Retry-After'] ? { retryAfter: err.headers['Retry-After'] } : {}),
+    };
   }
   sc.requests.push(out);
   return out;
@@ -99,7 +110,8 @@ async function work(sc: Scenario, timeoutMs = 15_000): Promise<string[]> {
 }
 
 test('the proxy classifies storage calls by method, path, query and conditional headers', () => {
-  const c = (service: 'blob' | 'queue', method: string, url: string, headers: Record<string, string> = {}) => classify(service, method, url, headers);
+  const c = (service: 'blob' | 'queue', method: string, url: string, headers: Record<string, string> = {}) =>
+    classify(service, method, url, headers);
   const id = '6b1f8a52-1d0e-4c1e-9a57-1d2a8f0e9c11';
   expect(c('blob', 'PUT', `/devstoreaccount1/jobs/${id}/status.json`, { 'if-none-match': '*' })).toBe('record-create');
   expect(c('blob', 'PUT', `/devstoreaccount1/jobs/${id}/status.json`, { 'if-match': '"0x1"' })).toBe('record-update');
@@ -185,9 +197,9 @@ test('two requests with one Idempotency-Key while the first is slow (issue 2): o
   await sleep(300);
   const second = submit(sc, csv, key);
   const answers = await Promise.all([first, second]);
-  expect(answers[0]!.status).toBe(503);
+  expect(answers[0].status).toBe(503);
   // A client retries 409 and 503 after Retry-After with the same key.
-  let last = answers[1]!;
+  let last = answers[1];
   for (let i = 0; i < 10 && (last.status === 409 || last.status === 503); i++) {
     await sleep(Number(last.retryAfter ?? '1') * 1000);
     last = await submit(sc, csv, key);
@@ -235,7 +247,8 @@ test('reconciler: a job whose message was lost is re-enqueued and runs; one stil
   const messages = (await sc.inspector.queue.receiveMessages({ numberOfMessages: 8 })).receivedMessageItems;
   for (const m of messages) {
     const message = parseJobMessage(JSON.parse(decodeBase64Strict(m.messageText).toString()));
-    if (message.jobId === lost.id || message.jobId === waiting.id) expect(await sc.s.runner.run(message, { info: () => undefined, warn: () => undefined })).toBe('succeeded');
+    if (message.jobId === lost.id || message.jobId === waiting.id)
+      expect(await sc.s.runner.run(message, { info: () => undefined, warn: () => undefined })).toBe('succeeded');
     await sc.inspector.queue.deleteMessage(m.messageId, m.popReceipt);
   }
   for (let i = 0; i < 3; i++) {
@@ -255,7 +268,9 @@ test('reconciler: a job whose message was lost is re-enqueued and runs; one stil
 
 test('Prefer: wait with failing status reads (issue 3): the job exists, so the answer is its 202, and the job ends', async () => {
   const sc = await scenario();
-  const host = track(await startTestHost({ AzureWebJobsStorage: proxy.connectionString, ...sc.settings, LOCAL_HOST_QUEUE_LEASE_SECONDS: '5' }));
+  const host = track(
+    await startTestHost({ AzureWebJobsStorage: proxy.connectionString, ...sc.settings, LOCAL_HOST_QUEUE_LEASE_SECONDS: '5' }),
+  );
   try {
     proxy.inject({ kind: 'record-read', fault: { status: 503 }, pathIncludes: sc.settings.JOBS_CONTAINER_NAME });
     const res = await timedSubmit(host.baseUrl, smallCsv(5, 9), { headers: { Prefer: 'wait=3' } });

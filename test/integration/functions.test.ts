@@ -1,4 +1,5 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
+
 import { decodeBase64Strict } from '../../src/core/jobs/messageCodec';
 import { isolatedSettings } from '../support/env';
 
@@ -41,7 +42,7 @@ async function deliver(jobId: string) {
 test('submit → 202, process, status → 302 to a SAS URL that serves the report', async () => {
   const res = await submitJob(post('csv-report', 'v\n1\n3\n'), context());
   expect(res.status).toBe(202);
-  const headers = new Headers(res.headers as Record<string, string>);
+  const headers = new Headers(res.headers);
   const body = res.jsonBody as { id: string; status: string };
   expect(headers.get('location')).toBe(`http://localhost:7071/api/jobs/${body.id}`);
   expect(body.status).toBe('NotStarted');
@@ -53,7 +54,7 @@ test('submit → 202, process, status → 302 to a SAS URL that serves the repor
   await deliver(body.id);
   const done = await getJobStatus(get(body.id), context());
   expect(done.status).toBe(302);
-  const sas = new Headers(done.headers as Record<string, string>).get('location')!;
+  const sas = new Headers(done.headers).get('location')!;
   const report = (await (await fetch(sas)).json()) as { columns: { mean: number }[] };
   expect(report.columns[0]!.mean).toBe(2);
 });
@@ -90,7 +91,7 @@ test('cancel and purge', async () => {
 test('errors never carry a stack trace or a setting value', async () => {
   const res = await submitJob(post('csv-report', 'a\n1\n', '?header=perhaps'), context());
   expect(res.status).toBe(400);
-  const text = String(res.body);
+  const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
   expect(text).not.toContain(settings.AzureWebJobsStorage!.split(';')[2]!);
   expect(text).not.toMatch(/\n\s+at /);
 });

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+
 import { JobRunner, type RunLog } from '../../src/core/jobs/jobRunner';
 import { JobService } from '../../src/core/jobs/jobService';
 import { streamToString } from '../../src/core/jobs/jobStore';
@@ -43,7 +44,9 @@ test('a job runs to Succeeded with its result stored and referenced', async () =
 test('the job message is enqueued base64-encoded and decodes to the job reference', async () => {
   const job = await submitCsv('a\n1\n');
   const peeked = await s.queue.queue.peekMessages({ numberOfMessages: 32 });
-  const bodies = peeked.peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as { jobId: string });
+  const bodies = peeked.peekedMessageItems.map(
+    (m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as { jobId: string },
+  );
   expect(bodies.map((b) => b.jobId)).toContain(job.id);
 });
 

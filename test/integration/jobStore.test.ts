@@ -1,7 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+
 import { BlobServiceClient } from '@azure/storage-blob';
-import { JobStore, blobNames, streamToString } from '../../src/core/jobs/jobStore';
+
+import { blobNames, JobStore, streamToString } from '../../src/core/jobs/jobStore';
 import type { JobRecord } from '../../src/core/jobs/model';
 import * as machine from '../../src/core/jobs/stateMachine';
 import { ProblemError } from '../../src/core/problem';
@@ -72,7 +74,9 @@ test('two racing completions: exactly one wins, the other sees a terminal job', 
   await store.create(job);
   await store.update(job.id, (j) => machine.start(j, new Date()));
   const results = await Promise.allSettled(
-    [1, 2].map((n) => store.update(job.id, (j) => machine.succeed(j, { blobName: `r${n}`, contentType: 'application/json', sizeBytes: n }, new Date()))),
+    [1, 2].map((n) =>
+      store.update(job.id, (j) => machine.succeed(j, { blobName: `r${n}`, contentType: 'application/json', sizeBytes: n }, new Date())),
+    ),
   );
   expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;

@@ -1,5 +1,7 @@
-import { QueueServiceClient } from '@azure/storage-queue';
 import { join } from 'node:path';
+
+import { QueueServiceClient } from '@azure/storage-queue';
+
 import { storageConnectionString, uniqueName } from '../support/env';
 import { startTestHost, type TestHost } from '../support/localHost';
 
@@ -18,7 +20,9 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
 /** Invocations printed by the fixture, in order. */
 function invocations(): { message: unknown; metadata: Record<string, unknown> }[] {
-  return [...host.output().matchAll(/INVOKED (\{.*\})$/gm)].map((m) => JSON.parse(m[1]!) as { message: unknown; metadata: Record<string, unknown> });
+  return [...host.output().matchAll(/INVOKED (\{.*\})$/gm)].map(
+    (m) => JSON.parse(m[1]!) as { message: unknown; metadata: Record<string, unknown> },
+  );
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
@@ -40,7 +44,10 @@ async function poisonTexts(): Promise<string[]> {
 beforeAll(async () => {
   await queue.createIfNotExists();
   // A 2-second lease (dev-only setting) so that lease renewal is exercised within the test.
-  host = await startTestHost({ FIXTURE_QUEUE: queueName, 'AzureWebJobs.disabledTicker.Disabled': 'true', LOCAL_HOST_QUEUE_LEASE_SECONDS: '2' }, join(__dirname, '..', 'fixtures', 'queue-app'));
+  host = await startTestHost(
+    { FIXTURE_QUEUE: queueName, 'AzureWebJobs.disabledTicker.Disabled': 'true', LOCAL_HOST_QUEUE_LEASE_SECONDS: '2' },
+    join(__dirname, '..', 'fixtures', 'queue-app'),
+  );
 });
 afterAll(async () => {
   await host?.stop();
@@ -83,7 +90,9 @@ test('a plain-text message arrives as a string', async () => {
 
 test('a timer trigger fires on its six-field schedule with the timer object; a disabled function never runs', async () => {
   const ticks = await waitFor(() => {
-    const t = [...host.output().matchAll(/TICK (\{.*\})$/gm)].map((m) => JSON.parse(m[1]!) as { isPastDue: boolean; scheduleStatus: { next: string } });
+    const t = [...host.output().matchAll(/TICK (\{.*\})$/gm)].map(
+      (m) => JSON.parse(m[1]!) as { isPastDue: boolean; scheduleStatus: { next: string } },
+    );
     return t.length >= 2 ? t : undefined;
   });
   expect(ticks[0]!.isPastDue).toBe(false);

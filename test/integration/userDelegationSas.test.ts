@@ -1,8 +1,9 @@
-import { BlobServiceClient, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
-import { AccountKeySasSigner, clockSkewMs, sasVersion, UserDelegationSasSigner } from '../../src/core/sas';
+import { BlobServiceClient, type ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+
 import { devAccount } from '../../dev/host/azurite';
+import { AccountKeySasSigner, clockSkewMs, sasVersion, UserDelegationSasSigner } from '../../src/core/sas';
+import { FakeEntraCredential, type HttpsAzurite, httpsRequest, startHttpsAzurite } from '../support/azuriteHttps';
 import { storageConnectionString, uniqueName } from '../support/env';
-import { FakeEntraCredential, httpsRequest, startHttpsAzurite, type HttpsAzurite } from '../support/azuriteHttps';
 
 /**
  * Result SAS URLs (docs/api.md "The result SAS URL"), signed both ways the app signs them:
@@ -59,7 +60,9 @@ describe('user delegation SAS (Azurite over HTTPS with --oauth basic)', () => {
     blobService = az.blobService(credential);
     container = blobService.getContainerClient(uniqueName('udk'));
     await container.create();
-    await container.getBlockBlobClient(blobName).upload(report, Buffer.byteLength(report), { blobHTTPHeaders: { blobContentType: 'application/octet-stream' } });
+    await container
+      .getBlockBlobClient(blobName)
+      .upload(report, Buffer.byteLength(report), { blobHTTPHeaders: { blobContentType: 'application/octet-stream' } });
     await container.getBlockBlobClient(otherBlobName).upload(otherBody, Buffer.byteLength(otherBody));
   }, 60_000);
   afterAll(async () => {
@@ -70,7 +73,9 @@ describe('user delegation SAS (Azurite over HTTPS with --oauth basic)', () => {
     // A client without the certificate fails the TLS handshake: the trust is scoped, not global.
     const untrusting = new BlobServiceClient(az.blobEndpoint, new FakeEntraCredential(), { retryOptions: { maxTries: 1 } });
     await expect(untrusting.getProperties()).rejects.toMatchObject({ code: expect.stringMatching(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/) });
-    await expect(httpsRequest(`${az.blobEndpoint}/${container.containerName}/${blobName}`)).rejects.toMatchObject({ code: expect.stringMatching(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/) });
+    await expect(httpsRequest(`${az.blobEndpoint}/${container.containerName}/${blobName}`)).rejects.toMatchObject({
+      code: expect.stringMatching(/SELF_SIGNED|UNABLE_TO_VERIFY|CERT/),
+    });
     // The trusting client authenticated with the fake Entra token (scope of Storage), no account key.
     expect(credential.scopes.length).toBeGreaterThan(0);
     expect(credential.scopes[0]).toEqual(['https://storage.azure.com/.default']);
@@ -87,7 +92,10 @@ describe('user delegation SAS (Azurite over HTTPS with --oauth basic)', () => {
         return { ...t, token: `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${sig}` };
       },
     });
-    await expect(client.getUserDelegationKey(new Date(Date.now() - 60_000), new Date(Date.now() + 3_600_000))).rejects.toMatchObject({ statusCode: 403, code: 'AuthenticationFailed' });
+    await expect(client.getUserDelegationKey(new Date(Date.now() - 60_000), new Date(Date.now() + 3_600_000))).rejects.toMatchObject({
+      statusCode: 403,
+      code: 'AuthenticationFailed',
+    });
   });
 
   test('a signed URL reads the blob over HTTPS with the content type it was signed with', async () => {
@@ -144,7 +152,12 @@ describe('user delegation SAS (Azurite over HTTPS with --oauth basic)', () => {
     expect(other.status).toBe(403);
     expect(other.body.toString()).not.toContain('secret');
 
-    const write = await httpsRequest(url, { ca: az.cert.cert, method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob', 'Content-Type': 'text/plain' }, body: 'overwritten' });
+    const write = await httpsRequest(url, {
+      ca: az.cert.cert,
+      method: 'PUT',
+      headers: { 'x-ms-blob-type': 'BlockBlob', 'Content-Type': 'text/plain' },
+      body: 'overwritten',
+    });
     expect(write.status).toBe(403);
     const after = await httpsRequest(url, { ca: az.cert.cert });
     expect(after.body.toString('utf8')).toBe(report);
@@ -203,7 +216,9 @@ describe('user delegation SAS (Azurite over HTTPS with --oauth basic)', () => {
 
   test('a failed key request is not cached: the next call asks again', async () => {
     const client = az.blobService(new FakeEntraCredential());
-    const spy = jest.spyOn(client, 'getUserDelegationKey').mockRejectedValueOnce(Object.assign(new Error('throttled'), { statusCode: 503 }));
+    const spy = jest
+      .spyOn(client, 'getUserDelegationKey')
+      .mockRejectedValueOnce(Object.assign(new Error('throttled'), { statusCode: 503 }));
     const signer = new UserDelegationSasSigner(client, container.containerName);
     await expect(signer.readUrl(blobName, contentType, 600)).rejects.toThrow('throttled');
     const url = await signer.readUrl(blobName, contentType, 600);
@@ -212,7 +227,7 @@ describe('user delegation SAS (Azurite over HTTPS with --oauth basic)', () => {
   });
 });
 
-describe('account key SAS (the run\'s Azurite, plain HTTP)', () => {
+describe("account key SAS (the run's Azurite, plain HTTP)", () => {
   let blobService: BlobServiceClient;
   let container: ContainerClient;
   let signer: AccountKeySasSigner;
@@ -256,7 +271,11 @@ describe('account key SAS (the run\'s Azurite, plain HTTP)', () => {
 
   test('a PUT or DELETE with the SAS is refused (403) and leaves the blob unchanged', async () => {
     const url = await signer.readUrl(blobA, contentType, 600);
-    const put = await fetch(url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob', 'Content-Type': 'text/plain' }, body: 'overwritten' });
+    const put = await fetch(url, {
+      method: 'PUT',
+      headers: { 'x-ms-blob-type': 'BlockBlob', 'Content-Type': 'text/plain' },
+      body: 'overwritten',
+    });
     expect(put.status).toBe(403);
     const del = await fetch(url, { method: 'DELETE' });
     expect(del.status).toBe(403);

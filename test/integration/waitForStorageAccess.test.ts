@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+
 import { BlobServiceClient, ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+
 import { storageConnectionString, uniqueName } from '../support/env';
 
 /**
@@ -14,7 +16,14 @@ import { storageConnectionString, uniqueName } from '../support/env';
 const hook = require('../../infra/hooks/waitForStorageAccess.js') as {
   waitForAccess: (
     probe: (signal: AbortSignal) => Promise<unknown>,
-    options: { deadlineMs: number; intervalMs?: number; probeTimeoutMs?: number; now?: () => number; sleep?: (ms: number) => Promise<void>; log?: (l: string) => void },
+    options: {
+      deadlineMs: number;
+      intervalMs?: number;
+      probeTimeoutMs?: number;
+      now?: () => number;
+      sleep?: (ms: number) => Promise<void>;
+      log?: (l: string) => void;
+    },
   ) => Promise<number>;
 };
 
@@ -28,7 +37,15 @@ let container: string;
 function fakeClock() {
   let t = 0;
   const sleeps: number[] = [];
-  return { now: () => t, sleep: async (ms: number) => void (sleeps.push(ms), (t += ms)), sleeps };
+  return {
+    now: () => t,
+    sleep: (ms: number) => {
+      sleeps.push(ms);
+      t += ms;
+      return Promise.resolve();
+    },
+    sleeps,
+  };
 }
 
 /** Lists one blob, as the hook's probe does, with a given credential. */
@@ -76,10 +93,17 @@ test('gives up at the deadline with the last error, never sleeping past it', asy
 });
 
 test('fails at once for an error waiting does not cure (404: no such container)', async () => {
-  const client = new ContainerClient(`${service.url.replace(/\/?$/, '/')}${uniqueName('missing')}`, new StorageSharedKeyCredential(account, key));
+  const client = new ContainerClient(
+    `${service.url.replace(/\/?$/, '/')}${uniqueName('missing')}`,
+    new StorageSharedKeyCredential(account, key),
+  );
   const clock = fakeClock();
   await expect(
-    hook.waitForAccess((abortSignal) => client.listBlobsFlat({ abortSignal }).byPage({ maxPageSize: 1 }).next(), { deadlineMs: 60_000, now: clock.now, sleep: clock.sleep }),
+    hook.waitForAccess((abortSignal) => client.listBlobsFlat({ abortSignal }).byPage({ maxPageSize: 1 }).next(), {
+      deadlineMs: 60_000,
+      now: clock.now,
+      sleep: clock.sleep,
+    }),
   ).rejects.toMatchObject({ statusCode: 404 });
   expect(clock.sleeps).toEqual([]);
 });
@@ -100,7 +124,9 @@ describe('a probe that never gets an answer', () => {
   });
 
   test('is aborted after the probe timeout and retried', async () => {
-    const client = new ContainerClient(`http://127.0.0.1:${port}/${account}/c`, new StorageSharedKeyCredential(account, key), { retryOptions: { maxTries: 1 } });
+    const client = new ContainerClient(`http://127.0.0.1:${port}/${account}/c`, new StorageSharedKeyCredential(account, key), {
+      retryOptions: { maxTries: 1 },
+    });
     const clock = fakeClock();
     const started = Date.now();
     await expect(
@@ -124,7 +150,13 @@ test('as a script: says plainly that it does not wait when there is nothing to p
   expect(r.status).toBe(0);
   expect(r.stdout).toMatch(/no AZURE_PRINCIPAL_ID.*not waiting/);
   const bad = spawnSync(process.execPath, [script], {
-    env: { ...env, AZURE_PRINCIPAL_ID: 'x', AZURE_STORAGE_BLOB_ENDPOINT: 'https://st.blob.core.windows.net/', AZURE_STORAGE_DEPLOYMENT_CONTAINER: 'c', AZURE_STORAGE_ACCESS_TIMEOUT_SECONDS: 'soon' },
+    env: {
+      ...env,
+      AZURE_PRINCIPAL_ID: 'x',
+      AZURE_STORAGE_BLOB_ENDPOINT: 'https://st.blob.core.windows.net/',
+      AZURE_STORAGE_DEPLOYMENT_CONTAINER: 'c',
+      AZURE_STORAGE_ACCESS_TIMEOUT_SECONDS: 'soon',
+    },
     encoding: 'utf8',
     timeout: 30_000,
   });

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+
 import { loadConfig } from '../../src/core/config';
 import * as machine from '../../src/core/jobs/stateMachine';
 import { createServices } from '../../src/services';
@@ -6,7 +7,17 @@ import { generatedCsv, vegaCsv } from '../support/datasets';
 import { storageConnectionString, uniqueName } from '../support/env';
 import { startTestHost, type TestHost } from '../support/localHost';
 import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
-import { exactlyOnceViolations, hostProcessed, hostsForFile, JobsInspector, mapLimit, successesInLogs, timedSubmit, track, waitFor } from '../support/soak';
+import {
+  exactlyOnceViolations,
+  hostProcessed,
+  hostsForFile,
+  JobsInspector,
+  mapLimit,
+  successesInLogs,
+  timedSubmit,
+  track,
+  waitFor,
+} from '../support/soak';
 
 /**
  * Issue 4 under host crashes: two local hosts (separate processes) compete for one queue, as Azure
@@ -26,11 +37,24 @@ const settings = {
 const hosts = hostsForFile('crash', settings);
 const inspector = new JobsInspector(storageConnectionString(), settings.JOBS_CONTAINER_NAME, settings.JOBS_QUEUE_NAME);
 
-
 /** 4 generated files of 5 to 10 MB and 16 small ones (public datasets and generated), big ones first. */
 function inputs(): { name: string; body: Buffer; big: boolean }[] {
   const big = [5, 6.5, 8, 10].map((mb, i) => ({ name: `generated-${mb}MB`, body: generatedCsv(mb * 1024 * 1024, 101 + i), big: true }));
-  const vega = ['seattle-weather.csv', 'github.csv', 'disasters.csv', 'co2-concentration.csv', 'us-employment.csv', 'stocks.csv', 'gapminder-health-income.csv', 'la-riots.csv', 'sp500.csv', 'global-temp.csv', 'iowa-electricity.csv', 'weather.csv', 'flights-airport.csv'];
+  const vega = [
+    'seattle-weather.csv',
+    'github.csv',
+    'disasters.csv',
+    'co2-concentration.csv',
+    'us-employment.csv',
+    'stocks.csv',
+    'gapminder-health-income.csv',
+    'la-riots.csv',
+    'sp500.csv',
+    'global-temp.csv',
+    'iowa-electricity.csv',
+    'weather.csv',
+    'flights-airport.csv',
+  ];
   const small = [
     ...vega.map((name) => ({ name, body: vegaCsv(name), big: false })),
     ...[1, 2, 3].map((i) => ({ name: `generated-small-${i}`, body: generatedCsv(30_000 * i, 200 + i), big: false })),
@@ -59,8 +83,15 @@ test('a host killed with SIGKILL while jobs run: every accepted job ends Succeed
     async () => {
       const records = await Promise.all(ids.map((id) => inspector.get(id)));
       const running = records.filter((r) => r?.status === 'Running').map((r) => r!.id);
-      const byHost = [first, second].map((h) => ({ host: h, running: running.filter((id) => hostProcessed(h, id) && !h.output().includes(`Job ${id} succeeded`)) }));
-      byHost.sort((a, b) => b.running.filter((id) => bigIds.has(id)).length - a.running.filter((id) => bigIds.has(id)).length || b.running.length - a.running.length);
+      const byHost = [first, second].map((h) => ({
+        host: h,
+        running: running.filter((id) => hostProcessed(h, id) && !h.output().includes(`Job ${id} succeeded`)),
+      }));
+      byHost.sort(
+        (a, b) =>
+          b.running.filter((id) => bigIds.has(id)).length - a.running.filter((id) => bigIds.has(id)).length ||
+          b.running.length - a.running.length,
+      );
       const best = byHost[0]!;
       return best.running.some((id) => bigIds.has(id)) ? best : undefined;
     },
@@ -71,7 +102,9 @@ test('a host killed with SIGKILL while jobs run: every accepted job ends Succeed
   const killedAt = Date.now();
   await pick.host.stop('SIGKILL');
   const survivor = pick.host === first ? second : first;
-  console.log(`Killed host (pid ${pick.host.process.pid}) ${killedAt - t0} ms after the first submit, running ${pick.running.length} job(s): ${pick.running.join(', ')}`);
+  console.log(
+    `Killed host (pid ${pick.host.process.pid}) ${killedAt - t0} ms after the first submit, running ${pick.running.length} job(s): ${pick.running.join(', ')}`,
+  );
 
   const replacement = track(await startTestHost(settings));
   hosts.push(replacement);
@@ -86,7 +119,9 @@ test('a host killed with SIGKILL while jobs run: every accepted job ends Succeed
   const takenOver = pick.running.filter((id) => records.get(id)!.attempts > 1);
   const notTakenOver = pick.running
     .map((id) => records.get(id)!)
-    .filter((j) => (j.attempts === 1 ? Date.parse(j.completedDateTime!) > killedAt : !(hostProcessed(survivor, j.id) || hostProcessed(replacement, j.id))))
+    .filter((j) =>
+      j.attempts === 1 ? Date.parse(j.completedDateTime!) > killedAt : !(hostProcessed(survivor, j.id) || hostProcessed(replacement, j.id)),
+    )
     .map((j) => `${j.id}: attempts ${j.attempts}, completed ${j.completedDateTime}`);
 
   // The status URL agrees, from any instance.
@@ -125,9 +160,19 @@ test('a host killed with SIGKILL while jobs run: every accepted job ends Succeed
     notTakenOver,
     statusUrl: statuses.filter((x) => x.status !== 200 || x.jobStatus !== 'Succeeded' || x.resourceLocation !== 'string'),
     wrongReports,
-  }).toEqual({ exactlyOnce: [], unexpectedBlobs: [], queues: { queue: 0, poison: 0 }, takenOver: true, notTakenOver: [], statusUrl: [], wrongReports: [] });
+  }).toEqual({
+    exactlyOnce: [],
+    unexpectedBlobs: [],
+    queues: { queue: 0, poison: 0 },
+    takenOver: true,
+    notTakenOver: [],
+    statusUrl: [],
+    wrongReports: [],
+  });
   const attempts = Object.fromEntries(ids.map((id) => [id, records.get(id)!.attempts]));
-  console.log(`Crash soak: ${ids.length} jobs, taken over: ${takenOver.length}, attempts ${JSON.stringify(Object.values(attempts))}, ${Date.now() - t0} ms`);
+  console.log(
+    `Crash soak: ${ids.length} jobs, taken over: ${takenOver.length}, attempts ${JSON.stringify(Object.values(attempts))}, ${Date.now() - t0} ms`,
+  );
 }, 240_000);
 
 test('a worker that dies after writing its result but before recording Succeeded leaves no second result', async () => {
@@ -136,7 +181,12 @@ test('a worker that dies after writing its result but before recording Succeeded
   const s = createServices(loadConfig({ AzureWebJobsStorage: storageConnectionString(), ...own }));
   await s.ready();
   const csv = 'id,amount\n1,2.5\n2,3.5\n3,\n';
-  const { job } = await s.jobs.submit({ type: 'csv-report', options: {}, contentType: 'text/csv', body: Readable.from([Buffer.from(csv)]) });
+  const { job } = await s.jobs.submit({
+    type: 'csv-report',
+    options: {},
+    contentType: 'text/csv',
+    body: Readable.from([Buffer.from(csv)]),
+  });
 
   // Dying worker: takes the message with the host's short lease, starts the job, writes its result
   // (attempt 1), then is killed before the Running → Succeeded write.

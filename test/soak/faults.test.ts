@@ -1,8 +1,9 @@
 import { generatedCsv } from '../support/datasets';
 import { storageConnectionString, uniqueName } from '../support/env';
-import { FaultProxy, type Fault, type OperationKind } from '../support/faultProxy';
+import { type Fault, FaultProxy, type OperationKind } from '../support/faultProxy';
 import { startTestHost, type TestHost } from '../support/localHost';
 import {
+  type ClientRequest,
   guaranteeViolations,
   JobsInspector,
   mapLimit,
@@ -10,11 +11,10 @@ import {
   sleep,
   smallCsv,
   stopHost,
+  type SubmitOutcome,
   timedSubmit,
   track,
   waitFor,
-  type ClientRequest,
-  type SubmitOutcome,
 } from '../support/soak';
 
 /**
@@ -63,10 +63,17 @@ const onlyQueue = { pathIncludes: settings.JOBS_QUEUE_NAME };
  * same Idempotency-Key again after `Retry-After` (1 s without one), until 202 or `giveUpMs`.
  * Every answer is recorded.
  */
-async function keyedClient(csv: string | Buffer, key: string, opts: { giveUpMs?: number; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<SubmitOutcome> {
+async function keyedClient(
+  csv: string | Buffer,
+  key: string,
+  opts: { giveUpMs?: number; timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<SubmitOutcome> {
   const giveUp = Date.now() + (opts.giveUpMs ?? 150_000);
   for (;;) {
-    const res = await timedSubmit(host!.baseUrl, csv, { timeoutMs: opts.timeoutMs ?? 30_000, headers: { 'Idempotency-Key': key, ...opts.headers } });
+    const res = await timedSubmit(host!.baseUrl, csv, {
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      headers: { 'Idempotency-Key': key, ...opts.headers },
+    });
     requests.push({ status: res.status, key, ...(res.id ? { id: res.id } : {}) });
     if (res.status === 202 || Date.now() > giveUp) return res;
     if (![0, 409, 503].includes(res.status)) return res;
@@ -96,16 +103,27 @@ test('each storage call of the submit delayed 0–90 s, failed, reset or its ans
     // The fault is injected just before this client's request; with the others in flight it hits
     // whichever submit makes that kind of call next.
     await sleep(i * 150);
-    proxy.inject({ kind: c.kind, fault: c.fault, times: c.times, ...(c.kind === 'enqueue' || c.kind === 'message-update' ? onlyQueue : only) });
+    proxy.inject({
+      kind: c.kind,
+      fault: c.fault,
+      times: c.times,
+      ...(c.kind === 'enqueue' || c.kind === 'message-update' ? onlyQueue : only),
+    });
     return keyedClient(smallCsv(3 + (i % 7), 1000 + i), uniqueName(`k${i}`));
   });
-  console.log(`Submit faults: ${JSON.stringify(results.map((r) => r.status))}; faults applied: ${proxy.calls.filter((c) => c.fault).length}`);
+  console.log(
+    `Submit faults: ${JSON.stringify(results.map((r) => r.status))}; faults applied: ${proxy.calls.filter((c) => c.fault).length}`,
+  );
   expect(results.every((r) => r.status === 202)).toBe(true);
   await expectGuarantees();
 }, 420_000);
 
 test('each call of the worker delayed or failed', async () => {
-  const submitted = await mapLimit(Array.from({ length: 10 }, (_, i) => i), 5, (i) => keyedClient(smallCsv(20 + i, 2000 + i), uniqueName(`w${i}`)));
+  const submitted = await mapLimit(
+    Array.from({ length: 10 }, (_, i) => i),
+    5,
+    (i) => keyedClient(smallCsv(20 + i, 2000 + i), uniqueName(`w${i}`)),
+  );
   expect(submitted.map((r) => r.status)).toEqual(submitted.map(() => 202));
   proxy
     .inject({ kind: 'dequeue', fault: { delayMs: 40_000 }, times: 1, ...onlyQueue })
@@ -123,10 +141,15 @@ test('storage down for 30 s in the middle of jobs', async () => {
   const files = [3, 4, 5].map((mb, i) => generatedCsv(mb * 1024 * 1024, 3000 + i));
   const submitted = await mapLimit(files, 3, (f, i) => keyedClient(f, uniqueName(`d${i}`), { timeoutMs: 60_000 }));
   expect(submitted.map((r) => r.status)).toEqual(files.map(() => 202));
-  await waitFor('a job making progress', async () => {
-    const records = await Promise.all(submitted.map((s) => inspector.get(s.id!)));
-    return records.some((j) => j?.status === 'Running' && j.percentComplete > 0);
-  }, 60_000, 100);
+  await waitFor(
+    'a job making progress',
+    async () => {
+      const records = await Promise.all(submitted.map((s) => inspector.get(s.id!)));
+      return records.some((j) => j?.status === 'Running' && j.percentComplete > 0);
+    },
+    60_000,
+    100,
+  );
   proxy.setDown(true);
   // Submits during the outage: 503 (or no answer), then accepted once the client's retries get through.
   const during = mapLimit([0, 1, 2], 3, (i) => keyedClient(smallCsv(5, 3100 + i), uniqueName(`dd${i}`)));
@@ -138,7 +161,9 @@ test('storage down for 30 s in the middle of jobs', async () => {
 
 test('failing status reads during Prefer: wait: the answer is the 202 of the job, which ends', async () => {
   proxy.inject({ kind: 'record-read', fault: { status: 503 }, ...only });
-  const answers = await mapLimit([0, 1, 2, 3], 4, (i) => keyedClient(smallCsv(6, 4000 + i), uniqueName(`p${i}`), { headers: { Prefer: 'wait=5' } }));
+  const answers = await mapLimit([0, 1, 2, 3], 4, (i) =>
+    keyedClient(smallCsv(6, 4000 + i), uniqueName(`p${i}`), { headers: { Prefer: 'wait=5' } }),
+  );
   expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
   await sleep(3000);
   proxy.clear();
@@ -190,4 +215,3 @@ test('a record create applied, its answer lost, and storage down for the clean-u
   expect(res.replayed).toBe(true); // the job whose create landed, not a second one
   await expectGuarantees();
 }, 240_000);
-

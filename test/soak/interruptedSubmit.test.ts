@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+
 import { loadConfig } from '../../src/core/config';
 import { JobService } from '../../src/core/jobs/jobService';
 import { createServices } from '../../src/services';
@@ -14,7 +15,12 @@ import { JobsInspector, saveHostLogs, smallCsv, stopHost, timedSubmit, track } f
  * invites, against a real host. The contract: the retry is answered 202 and that job ends terminal.
  */
 // D = 2 s: an interrupted request's key claim is honoured for D + C + 5 s = 9 s (bounds.ts).
-const settings = { JOBS_QUEUE_NAME: uniqueName('soak-int'), JOBS_CONTAINER_NAME: uniqueName('soak-int'), JOBS_RETRY_AFTER_SECONDS: '1', JOBS_SUBMIT_DEADLINE_MS: '2000' };
+const settings = {
+  JOBS_QUEUE_NAME: uniqueName('soak-int'),
+  JOBS_CONTAINER_NAME: uniqueName('soak-int'),
+  JOBS_RETRY_AFTER_SECONDS: '1',
+  JOBS_SUBMIT_DEADLINE_MS: '2000',
+};
 const services = createServices(loadConfig({ AzureWebJobsStorage: storageConnectionString(), ...settings }));
 const inspector = new JobsInspector(storageConnectionString(), settings.JOBS_CONTAINER_NAME, settings.JOBS_QUEUE_NAME);
 let host: TestHost | undefined;

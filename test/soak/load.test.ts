@@ -1,7 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
+
 import { storageConnectionString, uniqueName } from '../support/env';
-import { artifactsDir, exactlyOnceViolations, hostsForFile, JobsInspector, mapLimit, smallCsv, successesInLogs, timedSubmit } from '../support/soak';
+import {
+  artifactsDir,
+  exactlyOnceViolations,
+  hostsForFile,
+  JobsInspector,
+  mapLimit,
+  smallCsv,
+  successesInLogs,
+  timedSubmit,
+} from '../support/soak';
 
 /**
  * Issue 4 under load: two local hosts (separate processes) on one queue; 300 small jobs submitted
@@ -24,8 +35,8 @@ const settings = {
 const hosts = hostsForFile('load', settings);
 const inspector = new JobsInspector(storageConnectionString(), settings.JOBS_CONTAINER_NAME, settings.JOBS_QUEUE_NAME);
 
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 const stats = (values: number[]) => {
   const s = [...values].sort((a, b) => a - b);
   return { p50: percentile(s, 50), p95: percentile(s, 95), max: s[s.length - 1] ?? NaN };
@@ -37,7 +48,9 @@ test(`${jobCount} small jobs across two hosts: all accepted, all Succeeded exact
     return { rows, csv: smallCsv(rows, i) };
   });
   const t0 = Date.now();
-  const submitted = await mapLimit(inputs, inFlight, (input, i) => timedSubmit(hosts[i % 2]!.baseUrl, input.csv, { index: i, timeoutMs: 60_000 }));
+  const submitted = await mapLimit(inputs, inFlight, (input, i) =>
+    timedSubmit(hosts[i % 2]!.baseUrl, input.csv, { index: i, timeoutMs: 60_000 }),
+  );
   const submitMs = Date.now() - t0;
   expect(submitted.filter((s) => s.status !== 202)).toEqual([]);
   const ids = submitted.map((s) => s.id!);
@@ -77,7 +90,7 @@ test(`${jobCount} small jobs across two hosts: all accepted, all Succeeded exact
     createdToCompletedMs: stats(completed.map((c, i) => c - created[i]!)),
     jobsPerHost: perHost,
     attemptsOverOne: jobs.filter((j) => j.attempts > 1).length,
-    machine: { cpus: require('node:os').cpus().length as number, node: process.version },
+    machine: { cpus: cpus().length, node: process.version },
   };
   mkdirSync(artifactsDir, { recursive: true });
   writeFileSync(join(artifactsDir, 'load.json'), `${JSON.stringify(figures, null, 2)}\n`);

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { azuriteConnectionString, startAzurite, type Azurite } from '../../dev/host/azurite';
+
+import { type Azurite, azuriteConnectionString, startAzurite } from '../../dev/host/azurite';
 import type { JobRecord } from '../../src/core/jobs/model';
 import { generatedCsv } from '../support/datasets';
 import { uniqueName } from '../support/env';
@@ -20,11 +21,11 @@ import {
   smallCsv,
   stopAzurite,
   stopHost,
+  type SubmitOutcome,
   successesInLogs,
   timedSubmit,
   track,
   waitFor,
-  type SubmitOutcome,
 } from '../support/soak';
 
 /**
@@ -70,10 +71,15 @@ async function stopStorage(): Promise<void> {
 
 /** Waits until the app reads storage again (the known job's status URL answers something other than 503). */
 async function waitAppRecovered(): Promise<void> {
-  await waitFor('the app to read storage again', async () => {
-    const res = await fetch(`${known.location!}?onComplete=status`).catch(() => undefined);
-    return res?.status === 200;
-  }, 60_000, 250);
+  await waitFor(
+    'the app to read storage again',
+    async () => {
+      const res = await fetch(`${known.location!}?onComplete=status`).catch(() => undefined);
+      return res?.status === 200;
+    },
+    60_000,
+    250,
+  );
 }
 
 beforeAll(async () => {
@@ -103,7 +109,11 @@ afterAll(async () => {
 const keyBlobName = (key: string) => `idempotency/${createHash('sha256').update(`\n${key}`).digest('hex')}.json`;
 
 /** The submits of the burst: every client sends an Idempotency-Key, so it can retry a 503 safely. */
-const burstInputs = Array.from({ length: 124 }, (_, i) => ({ rows: 1 + (i % 25), csv: smallCsv(1 + (i % 25), i), key: `soak-outage-${names.JOBS_QUEUE_NAME}-${i}` }));
+const burstInputs = Array.from({ length: 124 }, (_, i) => ({
+  rows: 1 + (i % 25),
+  csv: smallCsv(1 + (i % 25), i),
+  key: `soak-outage-${names.JOBS_QUEUE_NAME}-${i}`,
+}));
 const keyed = (i: number) => ({ index: i, timeoutMs: 30_000, headers: { 'Idempotency-Key': burstInputs[i]!.key } });
 
 test('(a)+(d) storage stops during a burst of submits: 202 or 503 + integer Retry-After within 30 s; the status URL answers 503', async () => {
@@ -124,9 +134,13 @@ test('(a)+(d) storage stops during a burst of submits: 202 or 503 + integer Retr
   // A few more while storage is fully down.
   const down = await mapLimit([120, 121, 122, 123], 4, (i) => timedSubmit(host!.baseUrl, burstInputs[i]!.csv, keyed(i)));
   outcomes.push(known, ...burst, ...down);
-  console.log(`Burst across the outage: ${JSON.stringify(countBy(burst, (o) => o.status))}; slowest ${Math.max(...burst.map((o) => o.ms))} ms; while down: ${JSON.stringify(countBy(down, (o) => o.status))}`);
+  console.log(
+    `Burst across the outage: ${JSON.stringify(countBy(burst, (o) => o.status))}; slowest ${Math.max(...burst.map((o) => o.ms))} ms; while down: ${JSON.stringify(countBy(down, (o) => o.status))}`,
+  );
 
-  const bad = [...burst, ...down].filter((o) => !(o.status === 202 || (o.status === 503 && /^\d+$/.test(o.retryAfter ?? ''))) || o.ms >= 30_000);
+  const bad = [...burst, ...down].filter(
+    (o) => !(o.status === 202 || (o.status === 503 && /^\d+$/.test(o.retryAfter ?? ''))) || o.ms >= 30_000,
+  );
   expect(bad).toEqual([]);
   for (const o of [...burst, ...down].filter((x) => x.status === 503)) expect(o.contentType).toBe('application/problem+json');
   expect(burst.some((o) => o.status === 202)).toBe(true);
@@ -139,8 +153,14 @@ test('(a)+(d) storage stops during a burst of submits: 202 or 503 + integer Retr
     { what: 'POST cancel', res: await fetch(`${known.location!}/cancel`, { method: 'POST', signal: AbortSignal.timeout(30_000) }) },
     { what: 'DELETE', res: await fetch(known.location!, { method: 'DELETE', signal: AbortSignal.timeout(30_000) }) },
   ];
-  const answers = checks.map((c) => ({ what: c.what, status: c.res.status, retryAfter: c.res.headers.get('retry-after'), type: c.res.headers.get('content-type') }));
-  for (const a of answers) expect(a).toEqual({ what: a.what, status: 503, retryAfter: expect.stringMatching(/^\d+$/), type: 'application/problem+json' });
+  const answers = checks.map((c) => ({
+    what: c.what,
+    status: c.res.status,
+    retryAfter: c.res.headers.get('retry-after'),
+    type: c.res.headers.get('content-type'),
+  }));
+  for (const a of answers)
+    expect(a).toEqual({ what: a.what, status: 503, retryAfter: expect.stringMatching(/^\d+$/), type: 'application/problem+json' });
 }, 120_000);
 
 test('(b) after storage restarts, every 202 job ends Succeeded; no record of a refused submit is left pending', async () => {
@@ -173,7 +193,9 @@ test('(b) after storage restarts, every 202 job ends Succeeded; no record of a r
   );
   // Blobs of 503'd submits that are not records (an input whose cleanup failed, a kept idempotency
   // key): reported, not asserted.
-  const strayInputs = [...inventory.entries()].filter(([id, blobs]) => id !== 'idempotency' && id !== 'active' && !acceptedSet.has(id) && !blobs.some((b) => b.endsWith('/status.json')));
+  const strayInputs = [...inventory.entries()].filter(
+    ([id, blobs]) => id !== 'idempotency' && id !== 'active' && !acceptedSet.has(id) && !blobs.some((b) => b.endsWith('/status.json')),
+  );
   const keyBlobs = new Set(inventory.get('idempotency') ?? []);
   const keysOf503 = outcomes.filter((o) => o.status === 503 && keyBlobs.has(keyBlobName(burstInputs[o.index]!.key))).length;
   console.log(
@@ -211,26 +233,46 @@ test('(b2) clients retry their 503 submits with the same Idempotency-Key: each g
     return r;
   });
   const notAccepted = await Promise.all(
-    retried.filter((r) => r.status !== 202).map(async (r) => ({ index: r.index, status: r.status, body: r.body, key: await keyState(burstInputs[r.index]!.key) })),
+    retried
+      .filter((r) => r.status !== 202)
+      .map(async (r) => ({ index: r.index, status: r.status, body: r.body, key: await keyState(burstInputs[r.index]!.key) })),
   );
   const accepted = retried.filter((r) => r.status === 202);
   const replayed = accepted.filter((r) => r.replayed);
-  console.log(`Retried ${retried.length} refused submits: ${accepted.length} got 202 (${replayed.length} replayed an existing job), ${notAccepted.length} did not`);
+  console.log(
+    `Retried ${retried.length} refused submits: ${accepted.length} got 202 (${replayed.length} replayed an existing job), ${notAccepted.length} did not`,
+  );
 
   // Every 202 (new or replayed) must end Succeeded with the rows that were sent.
   const never: unknown[] = [];
   const wrong: unknown[] = [];
-  const records = await inspector.waitAllTerminal(accepted.map((r) => r.id!), 30_000).catch(() => undefined);
+  const records = await inspector
+    .waitAllTerminal(
+      accepted.map((r) => r.id!),
+      30_000,
+    )
+    .catch(() => undefined);
   for (const r of accepted) {
     const job = records?.get(r.id!) ?? (await inspector.get(r.id!));
     if (!job || job.status !== 'Succeeded') {
-      never.push({ id: r.id, replayed: !!r.replayed, status: job?.status ?? 'no record', attempts: job?.attempts, created: job?.createdDateTime });
+      never.push({
+        id: r.id,
+        replayed: !!r.replayed,
+        status: job?.status ?? 'no record',
+        attempts: job?.attempts,
+        created: job?.createdDateTime,
+      });
       continue;
     }
     const rows = (JSON.parse(await inspector.readResult(job)) as { rows: number }).rows;
     if (rows !== burstInputs[r.index]!.rows) wrong.push({ id: r.id, rows, sent: burstInputs[r.index]!.rows });
   }
-  expect({ notAccepted, neverSucceeded: never, wrongReport: wrong, queue: await inspector.queueDepth() }).toEqual({ notAccepted: [], neverSucceeded: [], wrongReport: [], queue: { queue: 0, poison: 0 } });
+  expect({ notAccepted, neverSucceeded: never, wrongReport: wrong, queue: await inspector.queueDepth() }).toEqual({
+    notAccepted: [],
+    neverSucceeded: [],
+    wrongReport: [],
+    queue: { queue: 0, poison: 0 },
+  });
 }, 150_000);
 
 test('(c) storage stops while jobs are processing: after the restart every job ends Succeeded with one result', async () => {
@@ -239,16 +281,24 @@ test('(c) storage stops while jobs are processing: after the restart every job e
   expect(submitted.map((s) => s.status)).toEqual(files.map(() => 202));
   const ids = submitted.map((s) => s.id!);
 
-  const running = await waitFor('two jobs making progress', async () => {
-    const records = await Promise.all(ids.map((id) => inspector.get(id)));
-    const r = records.filter((j) => j?.status === 'Running' && j.percentComplete > 0);
-    return r.length >= 2 ? r.map((j) => `${j!.id} ${j!.percentComplete}%`) : undefined;
-  }, 60_000, 100);
+  const running = await waitFor(
+    'two jobs making progress',
+    async () => {
+      const records = await Promise.all(ids.map((id) => inspector.get(id)));
+      const r = records.filter((j) => j?.status === 'Running' && j.percentComplete > 0);
+      return r.length >= 2 ? r.map((j) => `${j!.id} ${j!.percentComplete}%`) : undefined;
+    },
+    60_000,
+    100,
+  );
   await stopStorage();
   console.log(`Storage stopped while running: ${running.join(', ')}`);
   await sleep(3000);
   const during = await fetch(`${known.location!}?onComplete=status`, { signal: AbortSignal.timeout(30_000) });
-  expect({ status: during.status, retryAfter: during.headers.get('retry-after') }).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
+  expect({ status: during.status, retryAfter: during.headers.get('retry-after') }).toEqual({
+    status: 503,
+    retryAfter: expect.stringMatching(/^\d+$/),
+  });
   await startStorage();
 
   const records = await inspector.waitAllTerminal(ids, 150_000);
@@ -264,6 +314,9 @@ test('(c) storage stops while jobs are processing: after the restart every job e
       wrongReports.push(`${id}: ${(err as Error).message.slice(0, 1000)}`);
     }
   }
-  expect({ exactlyOnce: exactlyOnceViolations(ids, records, inventory, successesInLogs([host!.output()])), wrongReports }).toEqual({ exactlyOnce: [], wrongReports: [] });
+  expect({ exactlyOnce: exactlyOnceViolations(ids, records, inventory, successesInLogs([host!.output()])), wrongReports }).toEqual({
+    exactlyOnce: [],
+    wrongReports: [],
+  });
   console.log(`Attempts after the outage: ${JSON.stringify(ids.map((id) => records.get(id)!.attempts))}`);
 }, 240_000);

@@ -10,7 +10,7 @@
  * https://learn.microsoft.com/rest/api/storageservices/blob-service-rest-api and
  * https://learn.microsoft.com/rest/api/storageservices/queue-service-rest-api
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** What a storage call does, as far as the job app is concerned. */
@@ -33,11 +33,7 @@ export type OperationKind =
   | 'queue-other';
 
 /** A fault. `delay` holds the request `ms` before forwarding it (the write lands late even if the caller gave up). */
-export type Fault =
-  | { delayMs: number }
-  | { status: 500 | 503 }
-  | { reset: true }
-  | { loseAnswer: true };
+export type Fault = { delayMs: number } | { status: 500 | 503 } | { reset: true } | { loseAnswer: true };
 
 /** A programmed fault: applies to the next `times` matching calls (default: every one until removed). */
 export interface FaultRule {
@@ -89,7 +85,8 @@ export function classify(service: 'blob' | 'queue', method: string, url: string,
   return 'blob-other';
 }
 
-const describe = (f: Fault) => ('delayMs' in f ? `delay ${f.delayMs}ms` : 'status' in f ? `fail ${f.status}` : 'reset' in f ? 'reset' : 'lose answer');
+const describe = (f: Fault) =>
+  'delayMs' in f ? `delay ${f.delayMs}ms` : 'status' in f ? `fail ${f.status}` : 'reset' in f ? 'reset' : 'lose answer';
 
 /** A running proxy pair (blob + queue) in front of one Azurite. */
 export class FaultProxy {
@@ -116,7 +113,11 @@ export class FaultProxy {
     const part = (k: string) => new RegExp(`(?:^|;)${k}=([^;]+)`).exec(connectionString)?.[1];
     const blob = new URL(part('BlobEndpoint') ?? '');
     const queue = new URL(part('QueueEndpoint') ?? '');
-    const proxy = new FaultProxy({ blobPort: Number(blob.port), queuePort: Number(queue.port), host: blob.hostname }, part('AccountName') ?? '', part('AccountKey') ?? '');
+    const proxy = new FaultProxy(
+      { blobPort: Number(blob.port), queuePort: Number(queue.port), host: blob.hostname },
+      part('AccountName') ?? '',
+      part('AccountKey') ?? '',
+    );
     proxy.blobPort = await proxy.listen('blob', proxy.target.blobPort);
     proxy.queuePort = await proxy.listen('queue', proxy.target.queuePort);
     return proxy;
@@ -124,13 +125,15 @@ export class FaultProxy {
 
   /** Connection string whose endpoints are this proxy. */
   get connectionString(): string {
-    return [
-      'DefaultEndpointsProtocol=http',
-      `AccountName=${this.accountName}`,
-      `AccountKey=${this.accountKey}`,
-      `BlobEndpoint=http://127.0.0.1:${this.blobPort}/${this.accountName}`,
-      `QueueEndpoint=http://127.0.0.1:${this.queuePort}/${this.accountName}`,
-    ].join(';') + ';';
+    return (
+      [
+        'DefaultEndpointsProtocol=http',
+        `AccountName=${this.accountName}`,
+        `AccountKey=${this.accountKey}`,
+        `BlobEndpoint=http://127.0.0.1:${this.blobPort}/${this.accountName}`,
+        `QueueEndpoint=http://127.0.0.1:${this.queuePort}/${this.accountName}`,
+      ].join(';') + ';'
+    );
   }
 
   /** Adds a rule (rules are checked in the order added; the first that matches applies). */
@@ -212,8 +215,13 @@ export class FaultProxy {
       return;
     }
     if (fault && 'status' in fault) {
-      res.writeHead(fault.status, { 'Content-Type': 'application/xml', 'x-ms-error-code': fault.status === 503 ? 'ServerBusy' : 'InternalError' });
-      res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${fault.status === 503 ? 'ServerBusy' : 'InternalError'}</Code><Message>Injected fault</Message></Error>`);
+      res.writeHead(fault.status, {
+        'Content-Type': 'application/xml',
+        'x-ms-error-code': fault.status === 503 ? 'ServerBusy' : 'InternalError',
+      });
+      res.end(
+        `<?xml version="1.0" encoding="utf-8"?><Error><Code>${fault.status === 503 ? 'ServerBusy' : 'InternalError'}</Code><Message>Injected fault</Message></Error>`,
+      );
       return;
     }
     if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));

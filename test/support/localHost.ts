@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+
 import { isolatedSettings } from './env';
 
 const repo = join(__dirname, '..', '..');
@@ -28,8 +29,8 @@ export async function startTestHost(settings: Record<string, string> = {}, appDi
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Host did not start:\n${out}`)), 30_000);
     const check = () => {
@@ -39,13 +40,13 @@ export async function startTestHost(settings: Record<string, string> = {}, appDi
         resolve(Number(m[1]));
       }
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     const onEarlyExit = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`Host exited with ${code}:\n${out}`));
     };
     child.once('exit', onEarlyExit);
-    child.stdout!.on('data', () => {
+    child.stdout.on('data', () => {
       if (/Local host listening/.test(out)) child.off('exit', onEarlyExit);
     });
   });
@@ -55,7 +56,10 @@ export async function startTestHost(settings: Record<string, string> = {}, appDi
   });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
-    settings: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('JOBS_') || k === 'AzureWebJobsStorage')) as Record<string, string>,
+    settings: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('JOBS_') || k === 'AzureWebJobsStorage')) as Record<
+      string,
+      string
+    >,
     process: child,
     output: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {

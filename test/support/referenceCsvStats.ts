@@ -265,13 +265,16 @@ export function referenceCsvReport(
       throw new Error(`record ${i + 1} has ${r.length} fields, expected ${width}`);
     }
   });
-  const names = header
-    ? headerNames(records[0] as string[])
-    : Array.from({ length: width }, (_, i) => `column${i + 1}`);
+  const names = header ? headerNames(records[0] as string[]) : Array.from({ length: width }, (_, i) => `column${i + 1}`);
   const data = header ? records.slice(1) : records;
   return {
     rows: data.length,
-    columns: names.map((name, i) => columnReport(name, data.map((r) => r[i] ?? ''))),
+    columns: names.map((name, i) =>
+      columnReport(
+        name,
+        data.map((r) => r[i] ?? ''),
+      ),
+    ),
   };
 }
 

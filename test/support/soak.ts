@@ -4,16 +4,18 @@
  * a jobs container and queue straight from storage (status records, blobs, queue depth) to check the
  * guarantee of issue 4: every job that got a 202 ends Succeeded, Failed or Canceled, exactly once.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
-import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { type QueueClient, QueueServiceClient } from '@azure/storage-queue';
+
+import type { Azurite } from '../../dev/host/azurite';
 import { JobStore, streamToString } from '../../src/core/jobs/jobStore';
 import { isTerminal, type JobRecord } from '../../src/core/jobs/model';
-import type { Azurite } from '../../dev/host/azurite';
 import { startTestHost, type TestHost } from './localHost';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -62,7 +64,13 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
  * Polls `probe` until it returns something other than undefined/false.
  * @throws naming `what` (and `detail()` when given) after `timeoutMs`
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 200, detail?: () => string): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  intervalMs = 200,
+  detail?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -161,7 +169,13 @@ export async function timedSubmit(
       signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
     });
     const text = await res.text();
-    const out: SubmitOutcome = { index, status: res.status, retryAfter: res.headers.get('retry-after'), contentType: res.headers.get('content-type'), ms: Date.now() - t0 };
+    const out: SubmitOutcome = {
+      index,
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      contentType: res.headers.get('content-type'),
+      ms: Date.now() - t0,
+    };
     if (res.headers.get('idempotent-replayed') === 'true') out.replayed = true;
     if (res.status === 202) {
       out.id = (JSON.parse(text) as { id: string }).id;
@@ -171,14 +185,22 @@ export async function timedSubmit(
     }
     return out;
   } catch (err) {
-    return { index, status: 0, retryAfter: null, contentType: null, ms: Date.now() - t0, error: `${(err as Error).name}: ${(err as Error).message}` };
+    return {
+      index,
+      status: 0,
+      retryAfter: null,
+      contentType: null,
+      ms: Date.now() - t0,
+      error: `${(err as Error).name}: ${(err as Error).message}`,
+    };
   }
 }
 
 /** A small CSV with `rows` data rows (integer, number, string and boolean columns); varies with `seed`. */
 export function smallCsv(rows: number, seed = rows): string {
   const lines = ['id,amount,label,flag'];
-  for (let i = 1; i <= rows; i++) lines.push(`${i},${((i * 7919 + seed * 104729) % 100_000) / 100},item-${(i + seed) % 13},${(i + seed) % 2 === 0}`);
+  for (let i = 1; i <= rows; i++)
+    lines.push(`${i},${((i * 7919 + seed * 104729) % 100_000) / 100},item-${(i + seed) % 13},${(i + seed) % 2 === 0}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -261,7 +283,7 @@ export class JobsInspector {
 
   /** Messages in the job queue (visible and leased) and in its poison queue. */
   async queueDepth(): Promise<{ queue: number; poison: number }> {
-    const count = async (q: QueueClient) => ((await q.exists()) ? (await q.getProperties()).approximateMessagesCount ?? 0 : 0);
+    const count = async (q: QueueClient) => ((await q.exists()) ? ((await q.getProperties()).approximateMessagesCount ?? 0) : 0);
     return { queue: await count(this.queue), poison: await count(this.poisonQueue) };
   }
 
@@ -341,7 +363,8 @@ export function exactlyOnceViolations(
     const results = JobsInspector.results(inventory, id);
     const wins = successes.get(id) ?? [];
     if (!job) problems.push(`${id}: no record`);
-    else if (job.status !== 'Succeeded') problems.push(`${id}: ${job.status} (attempts ${job.attempts}) ${JSON.stringify(job.error ?? job.lastError ?? '')}`);
+    else if (job.status !== 'Succeeded')
+      problems.push(`${id}: ${job.status} (attempts ${job.attempts}) ${JSON.stringify(job.error ?? job.lastError ?? '')}`);
     else if (results.length !== 1 || results[0] !== job.result?.blobName) {
       problems.push(`${id}: result blobs ${JSON.stringify(results)}, record names ${job.result?.blobName} (attempts ${job.attempts})`);
     }
@@ -388,11 +411,15 @@ export interface ClientRequest {
  *   got a 202 for.
  * @returns the violations as readable lines (empty: all good)
  */
-export async function guaranteeViolations(inspector: JobsInspector, requests: readonly ClientRequest[], timeoutMs: number): Promise<string[]> {
+export async function guaranteeViolations(
+  inspector: JobsInspector,
+  requests: readonly ClientRequest[],
+  timeoutMs: number,
+): Promise<string[]> {
   const problems: string[] = [];
   const accepted = new Set(requests.filter((r) => r.status === 202 && r.id).map((r) => r.id!));
   const deadline = Date.now() + timeoutMs;
-  let records: JobRecord[] = [];
+  let records: JobRecord[];
   for (;;) {
     const inv = await inspector.inventory().catch(() => undefined);
     if (inv) {

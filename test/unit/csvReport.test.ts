@@ -1,28 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+
 import { ZodError } from 'zod';
+
 import {
-  EXACT_DISTINCT_LIMIT,
-  MAX_COLUMNS,
   buildCsvReport,
-  columnReportSchema,
-  csvReportOptionsSchema,
-  csvReportSchema,
-  csvReportProcessor,
   type ColumnReport,
+  columnReportSchema,
   type CsvReport,
   type CsvReportOptions,
+  csvReportOptionsSchema,
+  csvReportProcessor,
+  csvReportSchema,
+  EXACT_DISTINCT_LIMIT,
+  MAX_COLUMNS,
 } from '../../src/core/processors/csvReport';
 import {
   ProcessorAbortedError,
-  ProcessorInputError,
   type ProcessorContext,
+  ProcessorInputError,
   type ProgressReport,
 } from '../../src/core/processors/processor';
 import { openApiDocument } from '../../src/http/openapi';
-import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
 import { prng } from '../support/datasets';
+import { expectReportsClose, referenceCsvReport } from '../support/referenceCsvStats';
 
 // ------------------------------------------------------------------------------------------------
 // Helpers
@@ -81,8 +83,7 @@ async function inputErrorOf(data: string | Buffer, query: Record<string, string>
 }
 
 /** Approximately normal variate (Box–Muller). */
-const gaussian = (rand: () => number) => () =>
-  Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+const gaussian = (rand: () => number) => () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 
 const csvField = (v: string): string => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 const toCsv = (rows: string[][], eol = '\n'): string => rows.map((r) => r.map(csvField).join(',')).join(eol) + eol;
@@ -227,9 +228,7 @@ describe('type inference', () => {
   });
 
   it('counts distinct booleans case-insensitively and distinct dates by instant', async () => {
-    const r = await reportOf(
-      'b,d\ntrue,2020-01-01T10:00:00Z\nTRUE,2020-01-01T11:00:00+01:00\nTrue,2020-01-01 10:00\ntrue,2020-01-02\n',
-    );
+    const r = await reportOf('b,d\ntrue,2020-01-01T10:00:00Z\nTRUE,2020-01-01T11:00:00+01:00\nTrue,2020-01-01 10:00\ntrue,2020-01-02\n');
     expect(column(r, 'b')).toMatchObject({ type: 'boolean', distinct: 1, min: true, max: true });
     expect(column(r, 'd')).toMatchObject({
       type: 'date',
@@ -243,7 +242,11 @@ describe('type inference', () => {
     const values = ['', '   ', 'NA', ' N/A ', 'null', 'NULL', 'NaN', '\tNA\t', 'na', 'None', 'nan', 'Null', '-'];
     const r = await reportOf(toCsv([['v', 'n'], ...values.map((v, i) => [v, String(i)])]));
     expect(column(r, 'v')).toMatchObject({ type: 'string', count: 5, missing: 8, distinct: 5 });
-    expect(column(r, 'v').top?.map((t) => t.value).sort()).toEqual(['-', 'None', 'Null', 'na', 'nan']);
+    expect(
+      column(r, 'v')
+        .top?.map((t) => t.value)
+        .sort(),
+    ).toEqual(['-', 'None', 'Null', 'na', 'nan']);
     expect(r.rows).toBe(values.length);
   });
 
@@ -378,9 +381,7 @@ describe('CSV syntax (RFC 4180)', () => {
       const r = await reportOf(text, {}, size);
       expect(r.rows).toBe(5);
       const t = column(r, 'text');
-      expect(t.top?.map((x) => x.value).sort()).toEqual(
-        ['a,b', 'say "hi"', 'line1\nline2', 'crlf\r\ninside, "q"', 'plain'].sort(),
-      );
+      expect(t.top?.map((x) => x.value).sort()).toEqual(['a,b', 'say "hi"', 'line1\nline2', 'crlf\r\ninside, "q"', 'plain'].sort());
       expect(t.maxLength).toBe('crlf\r\ninside, "q"'.length);
       expect(column(r, 'n')).toMatchObject({ type: 'integer', sum: 15 });
       expect(r).toEqual(referenceCsvReport(text));
@@ -423,7 +424,11 @@ describe('CSV syntax (RFC 4180)', () => {
       const r = await reportOf(crlf, {}, size);
       expect(r.rows).toBe(3);
       expect(column(r, 'a')).toMatchObject({ type: 'integer', sum: 6 });
-      expect(column(r, 'b').top?.map((t) => t.value).sort()).toEqual(['x', 'y\r\nz', 'é😀']);
+      expect(
+        column(r, 'b')
+          .top?.map((t) => t.value)
+          .sort(),
+      ).toEqual(['x', 'y\r\nz', 'é😀']);
       expect(column(r, 'c').type).toBe('boolean');
     }
     const { columns: lfColumns } = await reportOf(lf);
@@ -497,7 +502,11 @@ describe('header and delimiter options', () => {
     for (const delimiter of ['tab', '\\t', '\t']) {
       const r = await reportOf(text, { delimiter });
       expect(r.columns.map((c) => c.name)).toEqual(['a', 'b c']);
-      expect(column(r, 'b c').top?.map((t) => t.value).sort()).toEqual(['hello, world', 'x\ty']);
+      expect(
+        column(r, 'b c')
+          .top?.map((t) => t.value)
+          .sort(),
+      ).toEqual(['hello, world', 'x\ty']);
       expect(r).toEqual(referenceCsvReport(text, { delimiter: '\t' }));
     }
   });
@@ -708,9 +717,7 @@ describe('abort', () => {
 
   it('throws ProcessorAbortedError at once when the signal is already aborted', async () => {
     const source = endless();
-    await expect(
-      buildCsvReport(source, opts(), { signal: AbortSignal.abort() }),
-    ).rejects.toBeInstanceOf(ProcessorAbortedError);
+    await expect(buildCsvReport(source, opts(), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(ProcessorAbortedError);
     expect(source.destroyed).toBe(true);
   });
 
@@ -735,7 +742,7 @@ function contextFor(
     jobId: 'job-1',
     options,
     signal,
-    input: { contentType: 'text/csv', sizeBytes, open: async () => source },
+    input: { contentType: 'text/csv', sizeBytes, open: () => Promise.resolve(source) },
     reportProgress: (p) => progress.push(p),
   };
 }
@@ -761,7 +768,7 @@ describe('csvReportProcessor.run', () => {
   });
 
   it('does not open the input when already canceled', async () => {
-    const open = jest.fn(async () => streamOf('a\n1\n'));
+    const open = jest.fn(() => Promise.resolve(streamOf('a\n1\n')));
     const ctx = {
       ...contextFor(streamOf(''), AbortSignal.abort()),
       input: { contentType: 'text/csv', sizeBytes: 4, open },
@@ -806,18 +813,7 @@ describe('realistic data sets (generated; vega-datasets is not installed)', () =
     const makes = ['chevrolet', 'ford', 'plymouth', 'amc', 'toyota', 'datsun', 'volkswagen', 'peugeot', 'fiat'];
     const origins = ['USA', 'Europe', 'Japan'];
     const rows: string[][] = [
-      [
-        'Name',
-        'Miles_per_Gallon',
-        'Cylinders',
-        'Displacement',
-        'Horsepower',
-        'Weight_in_lbs',
-        'Acceleration',
-        'Year',
-        'Origin',
-        'Turbo',
-      ],
+      ['Name', 'Miles_per_Gallon', 'Cylinders', 'Displacement', 'Horsepower', 'Weight_in_lbs', 'Acceleration', 'Year', 'Origin', 'Turbo'],
     ];
     for (let i = 0; i < 406; i++) {
       const cyl = [4, 6, 8][Math.floor(rand() * 3)] as number;
@@ -853,7 +849,11 @@ describe('realistic data sets (generated; vega-datasets is not installed)', () =
     expect(column(r, 'Cylinders')).toMatchObject({ distinct: 3, min: 4, max: 8 });
     expect(column(r, 'Miles_per_Gallon').missing).toBeGreaterThan(0);
     expect(column(r, 'Horsepower').missing).toBeGreaterThan(0);
-    expect(column(r, 'Origin').top?.map((t) => t.value).sort()).toEqual(['Europe', 'Japan', 'USA']);
+    expect(
+      column(r, 'Origin')
+        .top?.map((t) => t.value)
+        .sort(),
+    ).toEqual(['Europe', 'Japan', 'USA']);
     expectReportsClose(r, referenceCsvReport(text));
   });
 });
@@ -899,7 +899,11 @@ describe('input handling as pandas read_csv', () => {
     const text = 'a,b,c\n1,2,3\n4,5\n6\n';
     const r = await reportOf(text);
     expect(r.rows).toBe(3);
-    expect(r.columns.map((c) => [c.count, c.missing])).toEqual([[3, 0], [2, 1], [1, 2]]);
+    expect(r.columns.map((c) => [c.count, c.missing])).toEqual([
+      [3, 0],
+      [2, 1],
+      [1, 2],
+    ]);
     expectReportsClose(r, referenceCsvReport(text));
   });
 
@@ -953,7 +957,11 @@ describe('bounded memory: estimates past the exact limits', () => {
     const exactDistinct = new Set(xs).size;
     expect(c.approximate).toEqual(['distinct', 'quantiles', 'histogram']);
     expect(Math.abs(c.distinct / exactDistinct - 1)).toBeLessThan(0.02);
-    for (const [q, v] of [[0.25, c.q25], [0.5, c.q50], [0.75, c.q75]] as const) {
+    for (const [q, v] of [
+      [0.25, c.q25],
+      [0.5, c.q50],
+      [0.75, c.q75],
+    ] as const) {
       const h = (n - 1) * q;
       const lo = sorted[Math.floor(h)] as number;
       const hi = sorted[Math.ceil(h)] as number;

@@ -18,7 +18,8 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { EXACT_DISTINCT_LIMIT, buildCsvReport, type ColumnReport, type CsvReport } from '../../src/core/processors/csvReport';
+
+import { buildCsvReport, type ColumnReport, type CsvReport, EXACT_DISTINCT_LIMIT } from '../../src/core/processors/csvReport';
 import { prng, vegaCsv } from '../support/datasets';
 
 const PYTHON = '/usr/bin/python3';
@@ -98,7 +99,11 @@ function pandasFigures(reports: Map<string, CsvReport>): Record<string, Record<s
       Object.fromEntries(
         r.columns.map((c) => [
           c.name,
-          { kind: isNumeric(c) ? 'numeric' : c.type === 'string' ? 'string' : 'other', integer: c.type === 'integer', top: (c.top ?? []).map((t) => t.value) },
+          {
+            kind: isNumeric(c) ? 'numeric' : c.type === 'string' ? 'string' : 'other',
+            integer: c.type === 'integer',
+            top: (c.top ?? []).map((t) => t.value),
+          },
         ]),
       ),
     ]),

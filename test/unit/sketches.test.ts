@@ -1,4 +1,4 @@
-import { HyperLogLog, SpaceSaving, hashNumber, hashString } from '../../src/core/processors/sketches';
+import { hashNumber, hashString, HyperLogLog, SpaceSaving } from '../../src/core/processors/sketches';
 import { prng } from '../support/datasets';
 
 const S1 = 0x9747b28c;

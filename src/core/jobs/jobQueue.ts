@@ -1,4 +1,5 @@
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
+
 import { encodeJobMessage, type JobMessage } from './messageCodec';
 
 /** Sends job messages to the jobs queue (base64-encoded JSON, see {@link encodeJobMessage}). */
@@ -25,7 +26,10 @@ export class JobQueue {
    * @returns the message id and pop receipt (to release or take back the message)
    * @throws RestError when storage refuses or is unreachable; AbortError when the signal fires
    */
-  async send(message: JobMessage, opts: { invisibleSeconds?: number; signal?: AbortSignal } = {}): Promise<{ messageId: string; popReceipt: string }> {
+  async send(
+    message: JobMessage,
+    opts: { invisibleSeconds?: number; signal?: AbortSignal } = {},
+  ): Promise<{ messageId: string; popReceipt: string }> {
     const res = await this.queue.sendMessage(encodeJobMessage(message), {
       ...(opts.invisibleSeconds ? { visibilityTimeout: opts.invisibleSeconds } : {}),
       ...(opts.signal ? { abortSignal: opts.signal } : {}),

@@ -93,7 +93,9 @@ export class JobReconciler {
     if (requeues >= maxRequeues) {
       const reason = `The job's queue message was lost ${requeues + 1} time(s); it was re-enqueued ${requeues} time(s).`;
       try {
-        await this.store.update(id, (j) => machine.fail(j, problem(500, reason, { requeues, ...(j.lastError ? { lastError: j.lastError } : {}) }), this.now()));
+        await this.store.update(id, (j) =>
+          machine.fail(j, problem(500, reason, { requeues, ...(j.lastError ? { lastError: j.lastError } : {}) }), this.now()),
+        );
       } catch (err) {
         if (!(err instanceof machine.TransitionError)) throw err;
       }
@@ -103,11 +105,21 @@ export class JobReconciler {
     }
     // Send, then record the new message (conditional on the ETag read): if the record write fails,
     // the next pass finds the old message gone and sends again; duplicates are harmless.
-    const sent = await this.queue.send({ v: 1, jobId: id, type: job.type, ...(job.correlationId ? { correlationId: job.correlationId } : {}) });
+    const sent = await this.queue.send({
+      v: 1,
+      jobId: id,
+      type: job.type,
+      ...(job.correlationId ? { correlationId: job.correlationId } : {}),
+    });
     try {
       await this.store.update(id, (j) => {
         if (isTerminal(j.status)) throw new machine.TransitionError(j.status, 'requeue');
-        return { ...j, requeues: (j.requeues ?? 0) + 1, message: { id: sent.messageId, popReceipt: sent.popReceipt }, lastUpdatedDateTime: this.now().toISOString() };
+        return {
+          ...j,
+          requeues: (j.requeues ?? 0) + 1,
+          message: { id: sent.messageId, popReceipt: sent.popReceipt },
+          lastUpdatedDateTime: this.now().toISOString(),
+        };
       });
     } catch (err) {
       if (!(err instanceof machine.TransitionError)) throw err;

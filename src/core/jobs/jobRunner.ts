@@ -166,7 +166,9 @@ export class JobRunner {
     if (!found) {
       // As in run(): a submit that did not complete is ended, so that its record can never appear.
       if (!(await this.store.inputExists(id))) return 'skipped';
-      return (await this.store.abandon(id, type, 'the submit did not complete', this.now())) === 'ended' ? 'failed' : this.failPoisoned(id, type);
+      return (await this.store.abandon(id, type, 'the submit did not complete', this.now())) === 'ended'
+        ? 'failed'
+        : this.failPoisoned(id, type);
     }
     if (isTerminal(found.job.status)) {
       await this.store.clearActive(found.job).catch(() => undefined);
@@ -176,7 +178,10 @@ export class JobRunner {
     const { attempts, lastError } = found.job;
     return this.finishFailed(
       id,
-      problem(500, `Processing failed after ${attempts} attempt(s)${lastError ? `: ${lastError}` : ''}.`, { attempts, ...(lastError ? { lastError } : {}) }),
+      problem(500, `Processing failed after ${attempts} attempt(s)${lastError ? `: ${lastError}` : ''}.`, {
+        attempts,
+        ...(lastError ? { lastError } : {}),
+      }),
     );
   }
 
@@ -222,8 +227,14 @@ export class JobRunner {
           // Heartbeat: a quiet processor still moves lastUpdatedDateTime at least every quarter of
           // JOBS_STUCK_AFTER_SECONDS, so the reconciler never takes a live job for a stuck one.
           const stuckAfterMs = this.config.stuckAfterMs;
-          if (!report && res && stuckAfterMs && res.job.status === 'Running' && !res.job.cancelRequested &&
-            this.now().getTime() - Date.parse(res.job.lastUpdatedDateTime) > stuckAfterMs / 4) {
+          if (
+            !report &&
+            res &&
+            stuckAfterMs &&
+            res.job.status === 'Running' &&
+            !res.job.cancelRequested &&
+            this.now().getTime() - Date.parse(res.job.lastUpdatedDateTime) > stuckAfterMs / 4
+          ) {
             res = await this.store.update(id, (job) => {
               if (job.cancelRequested || job.status !== 'Running') throw new JobGone();
               return machine.recordProgress(job, {}, this.now());

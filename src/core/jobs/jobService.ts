@@ -1,16 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+
+import { z } from 'zod';
+
 import type { AppConfig } from '../config';
 import { ProblemError } from '../problem';
 import { getProcessor } from '../processors/registry';
 import { isTransientStorageError } from '../storage';
-import type { JobQueue } from './jobQueue';
 import { submitBounds } from './bounds';
+import type { JobQueue } from './jobQueue';
 import { blobNames, type IdempotencyRecord, type JobStore } from './jobStore';
 import type { JobRecord, VersionedJob } from './model';
 import { jobIdSchema } from './model';
 import * as machine from './stateMachine';
-import { z } from 'zod';
 
 /** A submit request as the HTTP layer hands it over. */
 export interface SubmitRequest {
@@ -152,8 +154,16 @@ export class JobService {
     try {
       if (req.idempotencyKey !== undefined) {
         const keyHash = sha256(`${req.caller ?? ''}\n${req.idempotencyKey}`);
-        const fingerprint = sha256(JSON.stringify([processor.type, sorted(req.options), sorted(req.statusOptions), mediaType, input.sha256]));
-        const outcome = await this.claimKey(keyHash, { jobId: id, fingerprint, createdDateTime: now.toISOString() }, processor.type, req.caller, deadline);
+        const fingerprint = sha256(
+          JSON.stringify([processor.type, sorted(req.options), sorted(req.statusOptions), mediaType, input.sha256]),
+        );
+        const outcome = await this.claimKey(
+          keyHash,
+          { jobId: id, fingerprint, createdDateTime: now.toISOString() },
+          processor.type,
+          req.caller,
+          deadline,
+        );
         if ('replay' in outcome) {
           await this.store.deleteInput(id, AbortSignal.timeout(bounds.compensationMs)).catch(() => undefined);
           return { ...outcome.replay, replayed: true };
@@ -165,7 +175,13 @@ export class JobService {
       // reconciler's index); then the record, the commit point; then the message is released.
       const [message, marker] = await Promise.allSettled([
         this.queue.send(
-          { v: 1, jobId: id, type: job.type, enqueuedAt: now.toISOString(), ...(req.correlationId ? { correlationId: req.correlationId } : {}) },
+          {
+            v: 1,
+            jobId: id,
+            type: job.type,
+            enqueuedAt: now.toISOString(),
+            ...(req.correlationId ? { correlationId: req.correlationId } : {}),
+          },
           { invisibleSeconds: bounds.messageInvisibleSeconds, signal: deadline },
         ),
         this.store.markActive(job, deadline),
@@ -185,7 +201,13 @@ export class JobService {
       await this.compensate(job, { createAttempted, sent, keyClaim }, AbortSignal.timeout(bounds.compensationMs));
       if (err instanceof ProblemError) throw err;
       if (deadline.aborted) {
-        throw new ProblemError(503, 'Storage did not answer in time; retry later.', {}, { 'Retry-After': String(this.config.retryAfterSeconds) }, err);
+        throw new ProblemError(
+          503,
+          'Storage did not answer in time; retry later.',
+          {},
+          { 'Retry-After': String(this.config.retryAfterSeconds) },
+          err,
+        );
       }
       return unavailable(err, this.config.retryAfterSeconds);
     }
@@ -206,7 +228,10 @@ export class JobService {
   ): Promise<void> {
     if (done.createAttempted) {
       try {
-        const settled = await this.store.abandon(job.id, job.type, 'submit failed or timed out', this.now(), { failIfCreatedAt: job.createdDateTime, signal });
+        const settled = await this.store.abandon(job.id, job.type, 'submit failed or timed out', this.now(), {
+          failIfCreatedAt: job.createdDateTime,
+          signal,
+        });
         if (settled !== 'ended') return;
       } catch {
         return;
@@ -260,9 +285,20 @@ export class JobService {
             await new Promise((r) => setTimeout(r, 200));
             continue;
           }
-          throw new ProblemError(409, 'A request with this Idempotency-Key is still being processed.', {}, { 'Retry-After': String(this.config.retryAfterSeconds) });
+          throw new ProblemError(
+            409,
+            'A request with this Idempotency-Key is still being processed.',
+            {},
+            { 'Retry-After': String(this.config.retryAfterSeconds) },
+          );
         }
-        const settled = await this.store.abandon(existing.record.jobId, type, 'its submit did not complete; the Idempotency-Key was taken over', this.now(), { signal });
+        const settled = await this.store.abandon(
+          existing.record.jobId,
+          type,
+          'its submit did not complete; the Idempotency-Key was taken over',
+          this.now(),
+          { signal },
+        );
         if (settled !== 'ended') continue; // the job exists after all: the next round replays it
       }
       // The claim's job is abandoned and can never run: take the key over.

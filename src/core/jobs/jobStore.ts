@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+
 import { problem, ProblemError } from '../problem';
-import { jobRecordSchema, type JobRecord, type VersionedJob } from './model';
+import { type JobRecord, jobRecordSchema, type VersionedJob } from './model';
 
 /** Names of the blobs of one job inside the jobs container (all under the `<id>/` prefix). */
 export const blobNames = {
@@ -149,7 +151,11 @@ export class JobStore {
     const headers = { blobHTTPHeaders: { blobContentType: 'application/json' } };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const res = await blob.upload(body, Buffer.byteLength(body), { ...headers, conditions: { ifNoneMatch: '*' }, ...abortable(signal) });
+        const res = await blob.upload(body, Buffer.byteLength(body), {
+          ...headers,
+          conditions: { ifNoneMatch: '*' },
+          ...abortable(signal),
+        });
         return { created: true, etag: res.etag as string };
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
@@ -157,7 +163,10 @@ export class JobStore {
       let existing: { record: IdempotencyRecord; etag: string };
       try {
         const res = await blob.download(0, undefined, abortable(signal));
-        existing = { record: JSON.parse(await streamToString(res.readableStreamBody as Readable)) as IdempotencyRecord, etag: res.etag as string };
+        existing = {
+          record: JSON.parse(await streamToString(res.readableStreamBody as Readable)) as IdempotencyRecord,
+          etag: res.etag as string,
+        };
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode === 404) continue;
         throw err;
@@ -182,7 +191,7 @@ export class JobStore {
         conditions: { ifMatch: etag },
         ...abortable(signal),
       });
-      return res.etag as string;
+      return res.etag;
     } catch (err) {
       if (isConditionFailure(err)) return undefined;
       throw err;
@@ -230,8 +239,16 @@ export class JobStore {
     const existing = await this.get(id, opts.signal);
     if (!existing) throw new Error(`The record of job ${id} vanished while it was being abandoned; try again.`);
     if (existing.job.abandoned) return 'ended';
-    if (opts.failIfCreatedAt === undefined || existing.job.createdDateTime !== opts.failIfCreatedAt || existing.job.status !== 'NotStarted') return existing;
-    const failed: JobRecord = { ...abandonedRecord(id, type, now, reason), ...existing.job, status: 'Failed', abandoned: true, completedDateTime: now.toISOString(), lastUpdatedDateTime: now.toISOString() };
+    if (opts.failIfCreatedAt === undefined || existing.job.createdDateTime !== opts.failIfCreatedAt || existing.job.status !== 'NotStarted')
+      return existing;
+    const failed: JobRecord = {
+      ...abandonedRecord(id, type, now, reason),
+      ...existing.job,
+      status: 'Failed',
+      abandoned: true,
+      completedDateTime: now.toISOString(),
+      lastUpdatedDateTime: now.toISOString(),
+    };
     failed.error = abandonedRecord(id, type, now, reason).error;
     // The key (if any) may be taken over by another job: purging this record must not delete it.
     delete failed.idempotencyKeyBlob;
@@ -274,7 +291,11 @@ export class JobStore {
     }
     for (const partition of partitions.sort()) {
       for await (const item of this.container.listBlobsFlat({ prefix: `active/${partition}/` })) {
-        yield { id: item.name.slice(`active/${partition}/`.length), partition, createdOn: item.properties.createdOn ?? item.properties.lastModified };
+        yield {
+          id: item.name.slice(`active/${partition}/`.length),
+          partition,
+          createdOn: item.properties.createdOn ?? item.properties.lastModified,
+        };
       }
     }
   }
@@ -379,7 +400,12 @@ export class JobStore {
    * Uploads the result of one attempt (streamed when `body` is a stream).
    * @returns the blob name and size in bytes, for the Succeeded record
    */
-  async writeResult(id: string, attempt: number, body: Buffer | string | Readable, contentType: string): Promise<{ blobName: string; sizeBytes: number; contentType: string }> {
+  async writeResult(
+    id: string,
+    attempt: number,
+    body: Buffer | string | Readable,
+    contentType: string,
+  ): Promise<{ blobName: string; sizeBytes: number; contentType: string }> {
     const blobName = blobNames.result(id, attempt);
     const blob = this.container.getBlockBlobClient(blobName);
     const headers = { blobHTTPHeaders: { blobContentType: contentType } };

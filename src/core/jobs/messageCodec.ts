@@ -1,4 +1,5 @@
 import { z } from 'zod';
+
 import { jobIdSchema } from './model';
 
 /**
@@ -68,6 +69,7 @@ export function parseJobMessage(delivered: unknown): JobMessage {
     }
   }
   const parsed = jobMessageSchema.safeParse(value);
-  if (!parsed.success) throw new InvalidMessageError(`Not a job message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new InvalidMessageError(`Not a job message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }

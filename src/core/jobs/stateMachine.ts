@@ -1,6 +1,6 @@
 import { problem, type ProblemDetails } from '../problem';
-import { isTerminal, type JobRecord, type JobStatus } from './model';
 import type { ProgressReport } from '../processors/processor';
+import { isTerminal, type JobRecord, type JobStatus } from './model';
 
 /**
  * The job state machine: pure functions from a record to its next version. Persisting is the job
@@ -36,17 +36,15 @@ const stamp = (job: JobRecord, now: Date): JobRecord => ({ ...job, lastUpdatedDa
 /** NotStarted|Running → Running; counts the attempt (a redelivered message takes over a Running job). */
 export function start(job: JobRecord, now: Date): JobRecord {
   assertFrom(job, 'start', ['NotStarted', 'Running']);
-  return stamp(
-    { ...job, status: 'Running', attempts: job.attempts + 1, startedDateTime: job.startedDateTime ?? now.toISOString() },
-    now,
-  );
+  return stamp({ ...job, status: 'Running', attempts: job.attempts + 1, startedDateTime: job.startedDateTime ?? now.toISOString() }, now);
 }
 
 /** Running → Running with new progress. `percentComplete` never goes down and stays below 100 until done. */
 export function recordProgress(job: JobRecord, report: ProgressReport, now: Date): JobRecord {
   assertFrom(job, 'report progress for', ['Running']);
   const reported = report.percentComplete;
-  const percent = reported === undefined || !Number.isFinite(reported) ? job.percentComplete : Math.min(99, Math.max(job.percentComplete, reported));
+  const percent =
+    reported === undefined || !Number.isFinite(reported) ? job.percentComplete : Math.min(99, Math.max(job.percentComplete, reported));
   return stamp({ ...job, percentComplete: percent, progress: report.progress ?? job.progress }, now);
 }
 

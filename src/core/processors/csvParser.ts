@@ -25,11 +25,7 @@ function indexOr(s: string, c: string, from: number, n: number): number {
 }
 
 /** Why the tokenizer stopped; see {@link CsvSyntaxError}. */
-export type CsvSyntaxCode =
-  | 'QUOTE_NOT_CLOSED'
-  | 'INVALID_CLOSING_QUOTE'
-  | 'INVALID_OPENING_QUOTE'
-  | 'RECORD_TOO_LARGE';
+export type CsvSyntaxCode = 'QUOTE_NOT_CLOSED' | 'INVALID_CLOSING_QUOTE' | 'INVALID_OPENING_QUOTE' | 'RECORD_TOO_LARGE';
 
 /** A syntax error, with where it was found (all 1-based). */
 export class CsvSyntaxError extends Error {
@@ -218,9 +214,8 @@ export class CsvTokenizer {
           break;
         }
         case State.Quoted: {
-          let c = 0;
           for (; i < n; i++) {
-            c = s.charCodeAt(i);
+            const c = s.charCodeAt(i);
             if (c === QUOTE) break;
             if (c === LF) {
               if (i === 0 ? !this.crBefore : s.charCodeAt(i - 1) !== CR) this.line++;

@@ -1,16 +1,21 @@
-import { Writable, type Readable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+
 import { LogCollapsingLowestDenseDDSketch } from '@datadog/sketches-js';
 import { z } from 'zod';
-import { CsvSyntaxError, CsvTokenizer } from './csvParser';
+
 import {
-  ProcessorAbortedError,
-  ProcessorInputError,
-  type InputLocation,
-  type Processor,
-  type ProgressReport,
-} from './processor';
-import { HyperLogLog, SpaceSaving, hashNumber, hashString } from './sketches';
+  type ApproximateField,
+  type ColumnReport,
+  type CsvReport,
+  csvReportSchema,
+  HISTOGRAM_BINS,
+  TOP_SIZE,
+  type TopValue,
+} from '../../contract/csvReport';
+import { CsvSyntaxError, CsvTokenizer } from './csvParser';
+import { type InputLocation, type Processor, ProcessorAbortedError, ProcessorInputError, type ProgressReport } from './processor';
+import { hashNumber, hashString, HyperLogLog, SpaceSaving } from './sketches';
 
 /*
  * `csv-report`: one streaming pass over a CSV file (RFC 4180, see ./csvParser.ts) that infers the type
@@ -61,10 +66,6 @@ const TOP_CAPACITY = 64;
 const QUANTILE_RELATIVE_ACCURACY = 0.01;
 /** DDSketch buckets per sign: 2,048 buckets of ratio 1.0202 span 17 orders of magnitude. */
 const QUANTILE_BIN_LIMIT = 2_048;
-/** Most histogram bins. */
-export const HISTOGRAM_BINS = 20;
-/** Entries of `top`. */
-const TOP_SIZE = 5;
 
 // ---------------------------------------------------------------------------------------------------
 // Options
@@ -122,102 +123,23 @@ export const csvReportOptionsSchema = z.strictObject({
     .meta({ description: 'A record with fewer fields than the header: fill with missing values (as pandas) or fail (422)' }),
 });
 
-// ---------------------------------------------------------------------------------------------------
-// Report shapes (zod schemas: the OpenAPI document's `CsvReport` component comes from them)
-
-/** Inferred type of a column (over its non-missing values). */
-export const columnTypeSchema = z.enum(['integer', 'number', 'boolean', 'date', 'string', 'empty']);
-export type ColumnType = z.infer<typeof columnTypeSchema>;
-
-/** One entry of a string column's `top` list. */
-export const topValueSchema = z.object({
-  value: z.string().meta({ description: 'The (trimmed) value, cut to 1,000 UTF-16 code units' }),
-  count: z.number().int().nonnegative().meta({ description: 'Rows holding it; an upper bound when `top` is approximate' }),
-});
-export type TopValue = z.infer<typeof topValueSchema>;
-
-/** Histogram of a numeric column: `counts[i]` values fall in `[edges[i], edges[i+1])` (the last bin is closed). */
-export const histogramSchema = z.object({
-  edges: z.array(z.number()).min(2).max(HISTOGRAM_BINS + 1),
-  counts: z.array(z.number().int().nonnegative()).min(1).max(HISTOGRAM_BINS),
-});
-export type Histogram = z.infer<typeof histogramSchema>;
-
-/** Names of the fields a column may list in `approximate`. */
-export const approximateFieldSchema = z.enum(['distinct', 'top', 'quantiles', 'histogram', 'min', 'max', 'sum', 'stddev']);
-export type ApproximateField = z.infer<typeof approximateFieldSchema>;
-
-const d = (description: string) => ({ description });
-
-/**
- * Summary of one column. Values are trimmed before anything else; a value is *missing* when it is
- * empty after trimming or is exactly `NA`, `N/A`, `null`, `NULL` or `NaN`.
- *
- * Always present:
- * - `name`: header name (empty → `column<N>`, duplicates suffixed `_2`, `_3`, …) or `column<N>`.
- * - `type`: `integer` when every non-missing value matches `^[+-]?\d+$`; else `number` when every one is
- *   a finite decimal/exponent number (`1.5`, `-.5`, `1e3`, `2.`); else `boolean` when every one is
- *   `true`/`false` (any case); else `date` when every one is a valid ISO 8601 calendar date
- *   `YYYY-MM-DD`, optionally followed by `T` or a space, `HH:MM[:SS[.fff]]` and an optional `Z`/`±hh:mm`;
- *   else `string`; `empty` when there is no non-missing value.
- * - `count`: number of non-missing values; `missing`: number of missing values (`count + missing = rows`).
- * - `distinct`: number of distinct non-missing values, compared as values of `type`: numbers
- *   numerically (`1` and `1.0` are one value), booleans case-insensitively, dates by instant (a date
- *   without offset is taken as UTC; a date alone is midnight), strings exactly. Exact, or a
- *   HyperLogLog estimate (see the module comment).
- * - `min`, `max`: numbers for `integer`/`number`, booleans for `boolean`, the original (trimmed) strings
- *   of the earliest/latest instant for `date`, strings for `string` (ordered by UTF-16 code units, like
- *   JavaScript's `<`; values longer than 1,000 code units are compared and given by their first 1,000,
- *   and `min`/`max` are then listed in `approximate`); `null` for `empty`.
- * - `approximate`: the fields of this column that are estimates (empty when all are exact).
- *
- * Only for `integer` and `number`: `sum` (compensated summation); `mean`; `stddev`, the *sample*
- * standard deviation (divisor n − 1), `null` when `count < 2`, computed with Welford's online algorithm
- * (Knuth, TAOCP vol. 2, 3rd ed., 4.2.2) on values scaled by a power of two so that it never overflows
- * (`mean` of 1e308 and −1e308 is 0); a `sum` (or `stddev`) beyond the double range is given as
- * ±1.7976931348623157e308 (`Number.MAX_VALUE`) and listed in `approximate`; `q25`, `q50`, `q75`, the
- * quartiles with linear interpolation between order statistics (pandas `describe()`, NumPy's default
- * `linear` method); `histogram` (see {@link histogramSchema}): when the column is integer and
- * `max − min < 20`, one bin of width 1 per integer `[v, v + 1)`; else 20 equal-width bins from `min`
- * to `max` (NumPy `histogram(x, bins=20, range=(min, max))`; a single value v gets one bin
- * `[v − 0.5, v + 0.5]`). An approximate histogram places each DDSketch bucket's count in the bin of
- * the bucket's representative value.
- *
- * Only for `string`: `minLength`, `maxLength` (in characters, i.e. Unicode code points) and `top`, the
- * (up to) 5 most frequent values, by count descending then value ascending (UTF-16 code units).
- */
-export const columnReportSchema = z
-  .strictObject({
-    name: z.string(),
-    type: columnTypeSchema,
-    count: z.number().int().nonnegative().meta(d('Non-missing values')),
-    missing: z.number().int().nonnegative().meta(d('Missing values (empty, NA, N/A, null, NULL, NaN)')),
-    distinct: z.number().int().nonnegative().meta(d('Distinct non-missing values (HyperLogLog estimate when approximate)')),
-    min: z.union([z.number(), z.string(), z.boolean(), z.null()]),
-    max: z.union([z.number(), z.string(), z.boolean(), z.null()]),
-    approximate: z.array(approximateFieldSchema).meta(d('Fields of this column that are estimates')),
-    sum: z.number().optional(),
-    mean: z.number().optional(),
-    stddev: z.number().nullable().optional().meta(d('Sample standard deviation (n − 1); null when count < 2')),
-    q25: z.number().optional().meta(d('First quartile (linear interpolation, as pandas describe())')),
-    q50: z.number().optional().meta(d('Median')),
-    q75: z.number().optional().meta(d('Third quartile')),
-    histogram: histogramSchema.optional(),
-    minLength: z.number().int().nonnegative().optional().meta(d('Shortest value, in code points')),
-    maxLength: z.number().int().nonnegative().optional().meta(d('Longest value, in code points')),
-    top: z.array(topValueSchema).max(TOP_SIZE).optional(),
-  })
-  .meta({ id: 'CsvColumnReport' });
-export type ColumnReport = z.infer<typeof columnReportSchema>;
-
-/** The `csv-report` result document (`application/json`). */
-export const csvReportSchema = z
-  .strictObject({
-    rows: z.number().int().nonnegative().meta(d('Data records (the header record is not counted)')),
-    columns: z.array(columnReportSchema).meta(d('One entry per column, in file order; [] for an input with no record')),
-  })
-  .meta({ id: 'CsvReport', description: 'Result of a csv-report job' });
-export type CsvReport = z.infer<typeof csvReportSchema>;
+// The report's shapes live in the browser-safe contract module; re-exported for the processor's users.
+export {
+  type ApproximateField,
+  approximateFieldSchema,
+  type ColumnReport,
+  columnReportSchema,
+  type ColumnType,
+  columnTypeSchema,
+  type CsvReport,
+  csvReportSchema,
+  type Histogram,
+  HISTOGRAM_BINS,
+  histogramSchema,
+  TOP_SIZE,
+  type TopValue,
+  topValueSchema,
+} from '../../contract/csvReport';
 
 // ---------------------------------------------------------------------------------------------------
 // Small helpers
@@ -379,7 +301,10 @@ class ColumnAccumulator {
   add(raw: string): void {
     // trim() only when an end may be whitespace (ASCII space/control, or any non-ASCII code unit).
     const last = raw.length - 1;
-    const value = last < 0 || raw.charCodeAt(0) <= 0x20 || raw.charCodeAt(last) <= 0x20 || raw.charCodeAt(0) >= 0x80 || raw.charCodeAt(last) >= 0x80 ? raw.trim() : raw;
+    const value =
+      last < 0 || raw.charCodeAt(0) <= 0x20 || raw.charCodeAt(last) <= 0x20 || raw.charCodeAt(0) >= 0x80 || raw.charCodeAt(last) >= 0x80
+        ? raw.trim()
+        : raw;
     const length = value.length;
     if (length === 0 || (length <= 4 && isMissingMarker(value))) {
       this.missing++;
@@ -837,12 +762,7 @@ function parseIsoDate(value: string): number | undefined {
     }
     if (hour > 23 || minute > 59 || second > 59) return undefined;
   }
-  return (
-    daysFromCivil(year, month, day) * MS_PER_DAY +
-    ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 +
-    wholeMs +
-    subMs
-  );
+  return daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + wholeMs + subMs;
 }
 
 /** The decimal number of `count` ASCII digits of `s` from `at`, or −1 when one is not a digit. */
@@ -883,7 +803,6 @@ function columnNames(header: readonly string[]): string[] {
     return name;
   });
 }
-
 
 // ---------------------------------------------------------------------------------------------------
 // UTF-8 validation and byte counting
@@ -1000,10 +919,9 @@ class CsvSink extends Writable {
     // yet (preceded by the carried tail of the previous chunk, which holds no line feed: bytes >= 0x80).
     let line = this.lineFeeds + 1;
     for (const b of before) if (b === 0x0a) line++;
-    return new ProcessorInputError(
-      `The input is not valid UTF-8: ill-formed byte sequence at byte offset ${offset} (line ${line})`,
-      { line },
-    );
+    return new ProcessorInputError(`The input is not valid UTF-8: ill-formed byte sequence at byte offset ${offset} (line ${line})`, {
+      line,
+    });
   }
 }
 
@@ -1144,10 +1062,9 @@ export async function buildCsvReport(
   const onRecord = (record: string[], recordLine: number): void => {
     if (columns === undefined) {
       if (record.length > MAX_COLUMNS) {
-        throw new ProcessorInputError(
-          `The CSV has ${record.length} columns; csv-report accepts at most ${MAX_COLUMNS}`,
-          { line: recordLine },
-        );
+        throw new ProcessorInputError(`The CSV has ${record.length} columns; csv-report accepts at most ${MAX_COLUMNS}`, {
+          line: recordLine,
+        });
       }
       names = namesOf(record, header);
       columns = names.map((name) => new ColumnAccumulator(name, budget));
