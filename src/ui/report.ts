@@ -48,6 +48,26 @@ function shown(col: ColumnReport, field: keyof ColumnReport, approximateAs: stri
 const CHART_WIDTH = 220;
 
 /**
+ * An empty chart: an `<svg>` of CHART_WIDTH × `height` px (viewBox in the same units) with its text
+ * alternative (`role="img"`, `aria-label` and `<title>`), tagged `data-chart="<kind>"`.
+ */
+function chartFrame(kind: 'histogram' | 'top', height: number, label: string): UiElement {
+  return svg(
+    'svg',
+    {
+      width: CHART_WIDTH,
+      height,
+      viewBox: `0 0 ${CHART_WIDTH} ${height}`,
+      role: 'img',
+      'aria-label': label,
+      class: 'chart',
+      'data-chart': kind,
+    },
+    svg('title', {}, label),
+  );
+}
+
+/**
  * A numeric column's histogram as vertical bars (one `<rect>` per bin, height ∝ count), 220 × 60 px,
  * with a text alternative (`role="img"`, `aria-label` and `<title>`: the range and every bin's
  * count). `undefined` when the column has no histogram.
@@ -63,19 +83,7 @@ export function histogramChart(col: ColumnReport): UiElement | undefined {
     `counts ${hist.counts.map((n) => formatCount(n)).join(', ')}`;
   const height = 60;
   const plot = height - 12;
-  const chart = svg(
-    'svg',
-    {
-      width: CHART_WIDTH,
-      height,
-      viewBox: `0 0 ${CHART_WIDTH} ${height}`,
-      role: 'img',
-      'aria-label': label,
-      class: 'chart',
-      'data-chart': 'histogram',
-    },
-    svg('title', {}, label),
-  );
+  const chart = chartFrame('histogram', height, label);
   const peak = Math.max(1, ...hist.counts);
   const slot = CHART_WIDTH / hist.counts.length;
   hist.counts.forEach((n, i) => {
@@ -111,19 +119,7 @@ export function topChart(col: ColumnReport): UiElement | undefined {
   const label = `${col.name}: top values${approx}: ${top.map((t) => `${t.value} ${formatCount(t.count)}`).join(', ')}`;
   const rowHeight = 14;
   const height = rowHeight * top.length + 2;
-  const chart = svg(
-    'svg',
-    {
-      width: CHART_WIDTH,
-      height,
-      viewBox: `0 0 ${CHART_WIDTH} ${height}`,
-      role: 'img',
-      'aria-label': label,
-      class: 'chart',
-      'data-chart': 'top',
-    },
-    svg('title', {}, label),
-  );
+  const chart = chartFrame('top', height, label);
   const peak = Math.max(1, ...top.map((t) => t.count));
   top.forEach((t, i) => {
     const y = 1 + i * rowHeight;
