@@ -138,7 +138,9 @@ test('each call of the worker delayed or failed', async () => {
 }, 300_000);
 
 test('storage down for 30 s in the middle of jobs', async () => {
-  const files = [3, 4, 5].map((mb, i) => generatedCsv(mb * 1024 * 1024, 3000 + i));
+  // Tens of MB: long enough (seconds) to write progress (every JOBS_PROGRESS_INTERVAL_MS) and still be
+  // running when storage goes down; 3–5 MB files end in well under a second since csv-report got faster.
+  const files = [30, 40, 50].map((mb, i) => generatedCsv(mb * 1024 * 1024, 3000 + i));
   const submitted = await mapLimit(files, 3, (f, i) => keyedClient(f, uniqueName(`d${i}`), { timeoutMs: 60_000 }));
   expect(submitted.map((r) => r.status)).toEqual(files.map(() => 202));
   await waitFor(
