@@ -202,10 +202,12 @@ test('a record create applied, its answer lost, and storage down for the clean-u
     fault: { loseAnswer: true },
     times: 1,
     ...only,
-    onApply: () => {
-      // Storage goes down as the create is applied: the SDK's retries and the compensation all fail.
+    onAnswered: () => {
+      // Storage goes down the moment the create is applied (its answer is then lost with the
+      // connection): the SDK's retries, the read-back and the compensation all fail. A fixed delay
+      // here let a quick follow-up call through on a quiet machine.
       downAt = Date.now();
-      setTimeout(() => proxy.setDown(true), 50);
+      proxy.setDown(true);
       setTimeout(() => proxy.up(), 15_000);
     },
   });

@@ -314,7 +314,13 @@ test('(c) storage stops while jobs are processing: after the restart every job e
       wrongReports.push(`${id}: ${(err as Error).message.slice(0, 1000)}`);
     }
   }
-  expect({ exactlyOnce: exactlyOnceViolations(ids, records, inventory, successesInLogs([host!.output()])), wrongReports }).toEqual({
+  // A Succeeded write that storage applied while it stopped has no answer (aborted) and so no success
+  // line; the next delivery then finds the job already Succeeded. Such a job is exactly-once too: its
+  // record and its one result blob are still checked.
+  const output = host!.output();
+  const successUnlogged = (job: JobRecord): boolean => output.includes(`Job ${job.id}: already Succeeded; nothing to do.`);
+  const exactlyOnce = exactlyOnceViolations(ids, records, inventory, successesInLogs([output]), successUnlogged);
+  expect({ exactlyOnce, wrongReports }).toEqual({
     exactlyOnce: [],
     wrongReports: [],
   });

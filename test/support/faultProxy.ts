@@ -44,6 +44,11 @@ export interface FaultRule {
   pathIncludes?: string;
   /** Called when the rule applies to a call (e.g. to take storage down right after it). */
   onApply?: () => void;
+  /**
+   * Called when storage has answered the forwarded call (the write is applied), before the answer is
+   * passed on or lost: e.g. take storage down so that no follow-up call of the caller gets through.
+   */
+  onAnswered?: () => void;
 }
 
 /** One call seen by the proxy. */
@@ -168,7 +173,7 @@ export class FaultProxy {
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
 
-  private take(kind: OperationKind, path: string): Fault | undefined {
+  private take(kind: OperationKind, path: string): FaultRule | undefined {
     for (const rule of this.rules) {
       if (rule.kind !== '*' && rule.kind !== kind) continue;
       if (rule.pathIncludes && !path.includes(rule.pathIncludes)) continue;
@@ -177,7 +182,7 @@ export class FaultProxy {
         rule.times--;
       }
       rule.onApply?.();
-      return rule.fault;
+      return rule;
     }
     return undefined;
   }
@@ -207,7 +212,8 @@ export class FaultProxy {
       req.once('end', r);
       req.once('error', () => r());
     });
-    const fault = this.down ? ({ reset: true } as const) : this.take(kind, url);
+    const rule = this.down ? undefined : this.take(kind, url);
+    const fault = this.down ? ({ reset: true } as const) : rule?.fault;
     const downAtArrival = this.down;
     this.calls.push({ kind, method: req.method ?? '', path: url, ...(fault ? { fault: describe(fault) } : {}), at: Date.now() });
     if (downAtArrival || (fault && 'reset' in fault)) {
@@ -229,6 +235,7 @@ export class FaultProxy {
     const body = Buffer.concat(chunks);
     const headers = { ...req.headers, host: `${this.target.host}:${targetPort}` };
     const upstream = httpRequest({ host: this.target.host, port: targetPort, method: req.method, path: url, headers }, (up) => {
+      rule?.onAnswered?.();
       const loseAnswer = (fault && 'loseAnswer' in fault) || this.down; // (storage went down meanwhile)
       if (loseAnswer || clientGone) {
         up.resume();
