@@ -230,6 +230,15 @@ export function successesInLogs(outputs: readonly string[]): Map<string, number[
   return out;
 }
 
+/**
+ * For {@link exactlyOnceViolations}: whether a job's success is missing from the logs for a known
+ * reason. A Succeeded write that storage applied as it stopped has no answer (aborted), so no success
+ * line; the next delivery then finds the job already Succeeded and says so (`JobRunner`).
+ */
+export function successSwallowedByOutage(outputs: readonly string[]): (job: JobRecord) => boolean {
+  return (job) => outputs.some((text) => text.includes(`Job ${job.id}: already Succeeded; nothing to do.`));
+}
+
 /** Whether a host's output shows it started processing job `id` (the processJob function's first line). */
 export function hostProcessed(host: TestHost, id: string): boolean {
   return host.output().includes(`Processing job ${id} `);
