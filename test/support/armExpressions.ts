@@ -13,11 +13,13 @@
  * throws {@link UnevaluableExpression}, so a test never compares against a guess.
  */
 
+import { type ExpressionDialect, type ExpressionNode, parseExpression } from './expressionSyntax';
+
 /** Thrown for functions that only Azure can evaluate (reference(), uniqueString(), ...). */
 export class UnevaluableExpression extends Error {}
 
 type Value = unknown;
-type Node = { kind: 'literal'; value: Value } | { kind: 'call'; name: string; args: Node[] } | { kind: 'member'; target: Node; key: Node };
+type Node = ExpressionNode;
 
 /** Scope of one template: its parameter values (defaults filled in) and variables. */
 export interface ArmScope {
@@ -32,88 +34,13 @@ export function isExpression(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith('[') && value.endsWith(']') && !value.startsWith('[[');
 }
 
-function parse(source: string): Node {
-  let i = 0;
-  const ws = () => {
-    while (i < source.length && /\s/.test(source[i]!)) i++;
-  };
-  const expect = (ch: string) => {
-    ws();
-    if (source[i] !== ch) throw new Error(`expected '${ch}' at ${i} in ${source}`);
-    i++;
-  };
-  const primary = (): Node => {
-    ws();
-    const ch = source[i]!;
-    if (ch === "'") {
-      let out = '';
-      i++;
-      for (;;) {
-        if (i >= source.length) throw new Error(`unterminated string in ${source}`);
-        if (source[i] === "'") {
-          if (source[i + 1] === "'") {
-            out += "'";
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        out += source[i++];
-      }
-      return { kind: 'literal', value: out };
-    }
-    const num = /^-?\d+/.exec(source.slice(i));
-    if (num) {
-      i += num[0].length;
-      return { kind: 'literal', value: Number(num[0]) };
-    }
-    const id = /^[A-Za-z_][\w.]*/.exec(source.slice(i));
-    if (!id) throw new Error(`unexpected '${ch}' at ${i} in ${source}`);
-    i += id[0].length;
-    if (id[0] === 'true' || id[0] === 'false') return { kind: 'literal', value: id[0] === 'true' };
-    if (id[0] === 'null') return { kind: 'literal', value: null };
-    expect('(');
-    const args: Node[] = [];
-    ws();
-    if (source[i] === ')') i++;
-    else {
-      for (;;) {
-        args.push(postfix());
-        ws();
-        if (source[i] === ',') {
-          i++;
-          continue;
-        }
-        expect(')');
-        break;
-      }
-    }
-    return { kind: 'call', name: id[0], args };
-  };
-  const postfix = (): Node => {
-    let node = primary();
-    for (;;) {
-      ws();
-      if (source[i] === '.') {
-        i++;
-        const id = /^[A-Za-z_$][\w$#]*/.exec(source.slice(i));
-        if (!id) throw new Error(`bad member at ${i} in ${source}`);
-        i += id[0].length;
-        node = { kind: 'member', target: node, key: { kind: 'literal', value: id[0] } };
-      } else if (source[i] === '[') {
-        i++;
-        const key = postfix();
-        expect(']');
-        node = { kind: 'member', target: node, key };
-      } else return node;
-    }
-  };
-  const node = postfix();
-  ws();
-  if (i !== source.length) throw new Error(`trailing input at ${i} in ${source}`);
-  return node;
-}
+/** ARM's dialect: `.name` members and keyword literals; every error a plain `Error`. */
+const arm: ExpressionDialect = {
+  dotMembers: true,
+  keywordLiterals: true,
+  invalid: (message) => new Error(message),
+  unsupported: (message) => new Error(message),
+};
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -225,7 +152,10 @@ function evalNode(node: Node, scope: ArmScope): Value {
     case 'member': {
       const target = evalNode(node.target, scope) as Record<string | number, unknown> | undefined;
       const key = evalNode(node.key, scope) as string | number;
-      if (target === null || target === undefined) throw new Error(`member '${String(key)}' of ${String(target)}`);
+      if (target === null || target === undefined) {
+        if (node.optional) return null;
+        throw new Error(`member '${String(key)}' of ${String(target)}`);
+      }
       const found = Object.keys(target).find((k) => k.toLowerCase() === String(key).toLowerCase());
       return found === undefined ? undefined : target[found];
     }
@@ -243,7 +173,7 @@ function evalNode(node: Node, scope: ArmScope): Value {
  * functions and `Error` for unknown parameters/variables or malformed expressions.
  */
 export function evaluate(value: unknown, scope: ArmScope): Value {
-  if (isExpression(value)) return evalNode(parse(value.slice(1, -1)), scope);
+  if (isExpression(value)) return evalNode(parseExpression(value.slice(1, -1), arm), scope);
   if (typeof value === 'string' && value.startsWith('[[')) return value.slice(1);
   if (Array.isArray(value)) return value.map((v) => evaluate(v, scope));
   // ARM evaluates expressions in property names too.

@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { type ExpressionDialect, type ExpressionNode, parseExpression } from './expressionSyntax';
+
 /**
  * A replay of the Logic Apps façade (`infra/logic/workflow.definition.json`) as the Logic Apps
  * engine runs it, so the façade can be tested against the local host without Azure.
@@ -179,112 +181,15 @@ export const defaultPollIntervalMs = 20_000;
 // ---------------------------------------------------------------------------------------------
 // Expressions
 
-type Token =
-  | { t: 'ident'; v: string }
-  | { t: 'str'; v: string }
-  | { t: 'num'; v: number }
-  | { t: 'punct'; v: '(' | ')' | ',' | '[' | ']' | '?' | '.' };
+/** The Logic Apps dialect of the shared syntax, as far as this subset goes. */
+const workflowDialect: ExpressionDialect = {
+  dotMembers: false,
+  keywordLiterals: false,
+  invalid: (message) => new InvalidTemplate(message),
+  unsupported: (message) => new UnsupportedWorkflowFeature(message),
+};
 
-function tokenize(src: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i]!;
-    if (/\s/.test(c)) {
-      i++;
-    } else if (c === "'") {
-      let v = '';
-      i++;
-      for (;;) {
-        if (i >= src.length) throw new InvalidTemplate(`Unterminated string in expression: ${src}`);
-        if (src[i] === "'") {
-          if (src[i + 1] === "'") {
-            v += "'";
-            i += 2;
-            continue;
-          }
-          i++;
-          break;
-        }
-        v += src[i++];
-      }
-      out.push({ t: 'str', v });
-    } else if (/[0-9]/.test(c) || (c === '-' && /[0-9]/.test(src[i + 1] ?? ''))) {
-      const m = /^-?[0-9]+(\.[0-9]+)?/.exec(src.slice(i))!;
-      if (m[1]) throw new UnsupportedWorkflowFeature(`Decimal literal ${m[0]} in expression: ${src}`);
-      out.push({ t: 'num', v: Number(m[0]) });
-      i += m[0].length;
-    } else if (/[A-Za-z_]/.test(c)) {
-      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i))!;
-      out.push({ t: 'ident', v: m[0] });
-      i += m[0].length;
-    } else if ('(),[]?.'.includes(c)) {
-      out.push({ t: 'punct', v: c as '(' });
-      i++;
-    } else {
-      throw new UnsupportedWorkflowFeature(`Unexpected character '${c}' in expression: ${src}`);
-    }
-  }
-  return out;
-}
-
-type Node =
-  { k: 'lit'; v: string | number } | { k: 'call'; name: string; args: Node[] } | { k: 'index'; target: Node; key: Node; optional: boolean };
-
-function parseExpression(src: string): Node {
-  const tokens = tokenize(src);
-  let p = 0;
-  const peek = () => tokens[p];
-  const expect = (v: string) => {
-    const tok = tokens[p++];
-    if (!tok || tok.t !== 'punct' || tok.v !== v) throw new InvalidTemplate(`Expected '${v}' in expression: ${src}`);
-  };
-  const expr = (): Node => {
-    const tok = tokens[p++];
-    if (!tok) throw new InvalidTemplate(`Unexpected end of expression: ${src}`);
-    let node: Node;
-    if (tok.t === 'str' || tok.t === 'num') node = { k: 'lit', v: tok.v };
-    else if (tok.t === 'ident') {
-      const next = peek();
-      if (!next || next.t !== 'punct' || next.v !== '(')
-        throw new UnsupportedWorkflowFeature(`Bare identifier '${tok.v}' in expression: ${src}`);
-      p++;
-      const args: Node[] = [];
-      const close = peek();
-      if (close && close.t === 'punct' && close.v === ')') p++;
-      else {
-        for (;;) {
-          args.push(expr());
-          const sep = tokens[p++];
-          if (sep?.t === 'punct' && sep.v === ')') break;
-          if (sep?.t !== 'punct' || sep.v !== ',') throw new InvalidTemplate(`Expected ',' or ')' in expression: ${src}`);
-        }
-      }
-      node = { k: 'call', name: tok.v, args };
-    } else throw new InvalidTemplate(`Unexpected '${tok.v}' in expression: ${src}`);
-    for (;;) {
-      const next = peek();
-      if (!next || next.t !== 'punct') break;
-      if (next.v === '.') throw new UnsupportedWorkflowFeature(`Dot property access in expression: ${src}`);
-      let optional = false;
-      if (next.v === '?') {
-        const after = tokens[p + 1];
-        if (after?.t === 'punct' && after.v === '.') throw new UnsupportedWorkflowFeature(`'?.' property access in expression: ${src}`);
-        if (after?.t !== 'punct' || after.v !== '[') throw new InvalidTemplate(`Expected '[' after '?' in expression: ${src}`);
-        optional = true;
-        p++;
-      } else if (next.v !== '[') break;
-      p++;
-      const key = expr();
-      expect(']');
-      node = { k: 'index', target: node, key, optional };
-    }
-    return node;
-  };
-  const node = expr();
-  if (p !== tokens.length) throw new InvalidTemplate(`Unexpected trailing tokens in expression: ${src}`);
-  return node;
-}
+const parse = (src: string): ExpressionNode => parseExpression(src, workflowDialect);
 
 /** What expressions can see. */
 export interface EvalContext {
@@ -394,10 +299,10 @@ function arity(args: unknown[], n: number, fn: string): void {
   if (args.length !== n) throw new InvalidTemplate(`${fn}() expects ${n} argument(s), got ${args.length}`);
 }
 
-function evaluateNode(node: Node, ctx: EvalContext, src: string): unknown {
-  switch (node.k) {
-    case 'lit':
-      return node.v;
+function evaluateNode(node: ExpressionNode, ctx: EvalContext, src: string): unknown {
+  switch (node.kind) {
+    case 'literal':
+      return node.value;
     case 'call': {
       const fn = functions[node.name];
       if (!fn || !Object.prototype.hasOwnProperty.call(functions, node.name)) {
@@ -408,7 +313,7 @@ function evaluateNode(node: Node, ctx: EvalContext, src: string): unknown {
         ctx,
       );
     }
-    case 'index': {
+    case 'member': {
       const target = evaluateNode(node.target, ctx, src);
       const key = evaluateNode(node.key, ctx, src);
       if (typeof key !== 'string') throw new UnsupportedWorkflowFeature(`Non-string index ${JSON.stringify(key)} in expression: ${src}`);
@@ -439,7 +344,7 @@ function interpolated(v: unknown): string {
 /** Evaluates one JSON string value of a definition: literal, `@expr` or `@{...}` interpolation. */
 function evaluateString(s: string, ctx: EvalContext): unknown {
   if (s.startsWith('@@')) return s.slice(1);
-  if (s.startsWith('@') && !s.startsWith('@{')) return evaluateNode(parseExpression(s.slice(1)), ctx, s);
+  if (s.startsWith('@') && !s.startsWith('@{')) return evaluateNode(parse(s.slice(1)), ctx, s);
   if (!s.includes('@{')) return s;
   let out = '';
   let i = 0;
@@ -460,7 +365,7 @@ function evaluateString(s: string, ctx: EvalContext): unknown {
     }
     if (j >= s.length) throw new InvalidTemplate(`Unterminated '@{' in: ${s}`);
     const src = s.slice(start + 2, j);
-    out += interpolated(evaluateNode(parseExpression(src), ctx, s));
+    out += interpolated(evaluateNode(parse(src), ctx, s));
     i = j + 1;
   }
   return out;

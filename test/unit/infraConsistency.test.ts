@@ -579,33 +579,16 @@ describeCompiled('infra (compiled): role assignments use the documented built-in
 
   it("grants the app's identity the data roles host storage, the queue trigger and telemetry need, at the narrowest scope", () => {
     const app = assignments().filter((a) => a.principalId === 'app-principal');
+    const storage = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/stexample';
+    const insights = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Insights/components/appi-example';
+    const expected: [keyof typeof documented, string][] = [
+      ['Storage Blob Data Owner', storage],
+      ['Storage Queue Data Contributor', storage],
+      ['Storage Table Data Contributor', storage],
+      ['Monitoring Metrics Publisher', insights],
+    ];
     expect(app.map((a) => [a.roleDefinitionId, a.scope, a.principalType, a.deployed]).sort()).toEqual(
-      [
-        [
-          roleDefinition(documented['Storage Blob Data Owner']!),
-          '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/stexample',
-          'ServicePrincipal',
-          true,
-        ],
-        [
-          roleDefinition(documented['Storage Queue Data Contributor']!),
-          '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/stexample',
-          'ServicePrincipal',
-          true,
-        ],
-        [
-          roleDefinition(documented['Storage Table Data Contributor']!),
-          '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Storage/storageAccounts/stexample',
-          'ServicePrincipal',
-          true,
-        ],
-        [
-          roleDefinition(documented['Monitoring Metrics Publisher']!),
-          '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroup}/providers/Microsoft.Insights/components/appi-example',
-          'ServicePrincipal',
-          true,
-        ],
-      ].sort(),
+      expected.map(([role, scope]) => [roleDefinition(documented[role]!), scope, 'ServicePrincipal', true]).sort(),
     );
     expect(String(deployment('rbac').args.appPrincipalId!.value)).toMatch(/'apiIdentity'\), '[\d-]+'\)\.outputs\.principalId\.value\]$/);
   });
