@@ -143,9 +143,15 @@ async function waitFor<T>(
   }
 }
 
+/**
+ * The complete lines of a record file (JSON Lines). The last line may still be being written by the
+ * host under test, so only lines ending in `\n` are read.
+ */
 function readRecords(file: string): RecordLine[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  const text = readFileSync(file, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as RecordLine);
