@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
 
-import { CoreApi } from '../../dev/host/coreApi';
-import { type DrainLimits, type HttpHost, requestDrainLimits, startHttpHost } from '../../dev/host/httpHost';
+import { CoreApi } from '../coreApi';
+import { type DrainLimits, type HttpHost, requestDrainLimits, startHttpHost } from '../httpHost';
 
 /**
  * The local host answers a request it does not read (no route, bad Host, a function that answers
@@ -185,14 +185,14 @@ describe('early answers drain the request body (in-process HTTP host, no functio
 });
 
 describe('a function that answers before reading the body (413), through the CLI and the library HTTP proxy', () => {
-  const repo = join(__dirname, '..', '..');
-  const appDir = join(repo, 'test', 'fixtures', 'http-app');
+  const hostDir = join(__dirname, '..');
+  const appDir = join(__dirname, 'fixtures', 'http-app');
   let child: ChildProcess;
   let port: number;
   let output = '';
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [join(repo, 'dist', 'dev', 'host', 'cli.js'), '--port', '0', '--no-azurite', '--app-dir', appDir], {
+    child = spawn(process.execPath, [join(hostDir, 'dist', 'cli.js'), '--port', '0', '--no-azurite', '--app-dir', appDir], {
       cwd: appDir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
