@@ -330,10 +330,12 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
  * Answers `status` with an empty body before (or without) reading the request body, then ends the
  * response once the rest of the body has been read and discarded, within `limits` (see
  * {@link requestDrainLimits}), so that a client still sending reads the answer rather than EPIPE or
- * ECONNRESET. The status line and headers (`Content-Length: 0`) leave at once.
+ * ECONNRESET. The status line and headers leave at once.
  */
 async function answerEarly(req: http.IncomingMessage, res: http.ServerResponse, status: number, limits: DrainLimits): Promise<void> {
-  res.writeHead(status, { 'content-length': '0' });
+  // 204 and 304 carry no Content-Length (RFC 9110 §8.6); other empty answers say 0 so the client knows
+  // the answer is complete before the connection ends.
+  res.writeHead(status, status === 204 || status === 304 ? {} : { 'content-length': '0' });
   if (!req.complete) res.flushHeaders();
   await endAfterDrain(req, res, limits);
 }

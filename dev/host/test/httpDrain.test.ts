@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 
@@ -112,7 +113,7 @@ describe('early answers drain the request body (in-process HTTP host, no functio
   beforeAll(async () => {
     const core = new CoreApi(() => undefined);
     const base = { core, routePrefix: 'api', cors: {}, log: () => undefined, port: 0 };
-    host = await startHttpHost(base);
+    host = await startHttpHost({ ...base, cors: { CORS: 'http://page.example' } });
     bounded = await startHttpHost({ ...base, drain: boundedLimits });
   });
   afterAll(async () => {
@@ -139,6 +140,28 @@ describe('early answers drain the request body (in-process HTTP host, no functio
     expect(ex.errors).toEqual([]);
     expect(ex.written).toBe(MiB);
     expect(ex.closedEarly).toBe(false);
+  });
+
+  test('a CORS preflight is answered 204 with the preflight headers and no Content-Length (RFC 9110 §8.6)', async () => {
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: host.port,
+        method: 'OPTIONS',
+        path: '/api/anything',
+        headers: { Origin: 'http://page.example', 'Access-Control-Request-Method': 'POST' },
+      });
+      req.on('response', (r) => {
+        r.resume();
+        resolve(r);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res.statusCode).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('http://page.example');
+    expect(res.headers['access-control-allow-methods']).toBe('POST');
+    expect(res.headers['content-length']).toBeUndefined();
   });
 
   test('keep-alive: once the body is drained the connection carries the next request, as with Kestrel', async () => {
