@@ -4,11 +4,25 @@ import prettier from 'eslint-config-prettier';
 import simpleImportSort from 'eslint-plugin-simple-import-sort';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs', 'dev/host/conformance/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'dev/host/dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+      'dev/host/conformance/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { project: ['./tsconfig.eslint.json'], tsconfigRootDir: import.meta.dirname } },
+    // Node.js code (app, local host, tests, tools) and the browser page (DOM library, no Node.js types).
+    languageOptions: {
+      parserOptions: { project: ['./tsconfig.eslint.json', './src/ui/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+    },
     plugins: { 'simple-import-sort': simpleImportSort },
     rules: {
       'simple-import-sort/imports': 'error',
@@ -22,7 +36,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'dev/host/test/**/*.ts'],
     rules: {
       // Tests walk untyped documents (ARM templates, Logic Apps workflow definitions, JSON and
       // problem+json bodies, host.json) and use jest's asymmetric matchers (`expect.any(String)`),

@@ -1,7 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  // The local host's own tests (dev/host/test, its package's jest.config.js) run here too.
+  roots: ['<rootDir>/test', '<rootDir>/dev/host/test'],
   testMatch: ['**/*.test.ts'],
   // The load test (about 15 s) runs here too; crash, outage, interrupted-submit and storage-fault tests, which kill
   // and restart processes for minutes, run with `npm run test:soak` (jest.soak.config.js).

@@ -1,5 +1,5 @@
 /**
- * Bounded-memory benchmark of the whole job through one local host (`dist/dev/host/cli.js`, the
+ * Bounded-memory benchmark of the whole job through one local host (`dev/host/dist/cli.js`, the
  * `npm start` host), standing in for one Flex Consumption instance of 2 GB:
  *
  *   npm run bench:host -- [--jobs N=12] [--size MiB=99] [--heap MB=1536]
@@ -15,7 +15,8 @@ import { mkdtempSync, openAsBlob, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { startAzurite } from '../dev/host/azurite';
+import { startAzurite } from '@async-request-reply/local-host/azurite';
+
 import { createJobClient } from '../src/client/jobClient';
 import { writeBenchmarkCsv } from './datasets';
 
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   };
   const host = spawn(
     process.execPath,
-    [`--max-old-space-size=${heapMB}`, join(repo, 'dist', 'dev', 'host', 'cli.js'), '--port', '0', '--no-azurite', '--app-dir', repo],
+    [`--max-old-space-size=${heapMB}`, join(repo, 'dev', 'host', 'dist', 'cli.js'), '--port', '0', '--no-azurite', '--app-dir', repo],
     {
       env,
       cwd: repo,

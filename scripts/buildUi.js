@@ -26,7 +26,7 @@ async function main() {
     minify: true,
     legalComments: 'none',
     charset: 'utf8',
-    tsconfig: join(root, 'tsconfig.json'),
+    tsconfig: join(root, 'src', 'ui', 'tsconfig.json'),
     metafile: true,
     logLevel: 'warning',
   });

@@ -22,7 +22,33 @@ export interface HttpHostOptions {
   host?: string;
   cors: Pick<LocalHostSettings, 'CORS' | 'CORSCredentials'>;
   log: (message: string) => void;
+  /** Bounds of the request-body drain after an early answer (default {@link requestDrainLimits}). */
+  drain?: DrainLimits;
 }
+
+/** Bounds of the drain of a request body that is still arriving when its answer is ready. */
+export interface DrainLimits {
+  /** Longest wait for the rest of the body, in ms, counted from the answer. */
+  timeoutMs: number;
+  /** Most bytes read and discarded after the answer. */
+  maxBytes: number;
+}
+
+/**
+ * Kestrel, which fronts the Functions host, answers a request it does not read (404, 413...) and
+ * then drains its body so the client, still uploading, reads the answer instead of a reset
+ * (ASP.NET Core docs, "Request draining with ASP.NET Core Kestrel web server": a fixed 5-second
+ * timeout; RFC 9112 §9.6 explains the reset a server closing on unread data causes). It never reads
+ * more than the request size limit, which the Functions host sets to 100 MB (Azure Functions HTTP
+ * trigger docs, "Limits": 104,857,600 bytes).
+ *
+ * Arithmetic: the drain ends after 5 s or 100 MiB, whichever comes first, so a connection is held
+ * at most 5 s past its answer. On loopback (~1 GB/s) the byte cap ends it first (~0.1 s); a client on
+ * a 100 Mbit/s link (12.5 MB/s) sends ~62 MB in 5 s, so the time cap ends it first. Nothing is
+ * kept: each chunk (one socket read, at most 64 KiB) is discarded as it arrives. A 1 MB fuzz body on
+ * loopback drains in a few ms.
+ */
+export const requestDrainLimits: DrainLimits = { timeoutMs: 5_000, maxBytes: 104_857_600 };
 
 /** A running local HTTP server. */
 export interface HttpHost {
@@ -41,8 +67,9 @@ function flatHeaders(req: http.IncomingMessage): Record<string, string> {
 /**
  * CORS the way `func start` applies local.settings.json `Host.CORS`: allowed origins get
  * `Access-Control-Allow-Origin`, and preflight requests (`OPTIONS` with
- * `Access-Control-Request-Method`) are answered 204 without invoking a function.
- * @returns true when the request was a preflight and has been answered
+ * `Access-Control-Request-Method`) get the preflight headers, to be answered 204 without invoking a
+ * function.
+ * @returns true when the request is a preflight (its headers set; the caller answers it)
  */
 function applyCors(req: http.IncomingMessage, res: http.ServerResponse, cors: HttpHostOptions['cors']): boolean {
   const origin = req.headers.origin;
@@ -61,7 +88,6 @@ function applyCors(req: http.IncomingMessage, res: http.ServerResponse, cors: Ht
     const requestedHeaders = req.headers['access-control-request-headers'];
     if (requestedHeaders) res.setHeader('Access-Control-Allow-Headers', requestedHeaders);
     res.setHeader('Access-Control-Max-Age', '600');
-    res.writeHead(204).end();
     return true;
   }
   return false;
@@ -85,10 +111,13 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
   functions.sort((a, b) => compareRoutes(a.route, b.route));
   const prefix = opts.routePrefix ? `/${opts.routePrefix}` : '';
 
+  const drain = opts.drain ?? requestDrainLimits;
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse, status: number) => answerEarly(req, res, status, drain);
+
   const server = http.createServer((req, res) => {
-    void handle(req, res).catch((err: unknown) => {
+    void handle(req, res).catch(async (err: unknown) => {
       opts.log(`HTTP host error: ${(err as Error)?.message ?? String(err)}`);
-      if (!res.headersSent) res.writeHead(500).end();
+      if (!res.headersSent) await answer(req, res, 500);
       else res.destroy();
     });
   });
@@ -97,16 +126,18 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     // Only origin-form targets (RFC 9112 §3.2.1) and a well-formed Host are served, as the host does.
     const host = req.headers.host ?? '';
     if (!(req.url ?? '').startsWith('/') || (req.url ?? '').startsWith('//') || !validHost(host)) {
-      req.resume();
-      res.writeHead(400).end();
+      await answer(req, res, 400);
       return;
     }
-    if (applyCors(req, res, opts.cors)) return;
+    if (applyCors(req, res, opts.cors)) {
+      await answer(req, res, 204);
+      return;
+    }
     const url = new URL(req.url ?? '/', `http://${host}`);
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
     if (prefix && path !== prefix && !path.startsWith(`${prefix}/`)) {
-      res.writeHead(404).end();
+      await answer(req, res, 404);
       return;
     }
     const rest = path.slice(prefix.length);
@@ -120,8 +151,7 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
       }
     }
     if (!target) {
-      req.resume();
-      res.writeHead(404).end();
+      await answer(req, res, 404);
       return;
     }
     if (opts.httpUri) await invokeStreaming(target.fn, target.params, req, res, url);
@@ -163,6 +193,9 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
         'x-forwarded-proto': 'http',
       },
     });
+    // The head leaves now, not with the first body chunk: a function may answer (404, 413...) without
+    // waiting for a body, and a client may wait for that answer before sending one.
+    proxyReq.flushHeaders();
     const proxied = new Promise<http.IncomingMessage>((resolve, reject) => {
       proxyReq.on('response', resolve);
       proxyReq.on('error', reject);
@@ -179,15 +212,16 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
       req.pipe(proxyReq);
     }
     req.on('aborted', () => proxyReq.destroy());
-    const fail = (err: unknown) => {
+    const fail = async (err: unknown) => {
       proxyReq.destroy();
+      req.unpipe(proxyReq);
       core.logSink(
         'error',
         'system',
         `Executed '${fn.reg.metadata.name}' (Failed): ${(err as Error)?.stack ?? String(err)}`,
         fn.reg.metadata.name,
       );
-      if (!res.headersSent) res.writeHead(500).end();
+      if (!res.headersSent) await answer(req, res, 500);
     };
     const invoked = core.invokeWithId(
       fn.reg,
@@ -202,18 +236,25 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
       await Promise.race([invoked, proxied.then(() => new Promise(() => undefined))]);
       proxyRes = await proxied;
     } catch (err) {
-      fail(err);
+      await fail(err);
       return;
     }
     const headers = { ...proxyRes.headers };
     for (const h of [...hopByHop, 'x-ms-invocation-id']) delete headers[h];
     res.writeHead(proxyRes.statusCode ?? 500, headers);
-    proxyRes.pipe(res);
-    await new Promise<void>((resolve) => res.on('close', resolve));
+    // The answer is copied as it comes, but ended only once the request body is in (or a drain bound
+    // is hit): a function may answer (413, 415...) before reading the body the client still sends.
+    proxyRes.pipe(res, { end: false });
+    const copied = await new Promise<boolean>((resolve) => {
+      proxyRes.once('end', () => resolve(true));
+      proxyRes.once('error', () => resolve(false));
+      res.once('close', () => resolve(false));
+    });
     proxyReq.destroy();
-    if (!req.complete) {
-      // The function answered without reading the whole body: drain it so the client connection stays usable.
-      req.unpipe(proxyReq);
+    req.unpipe(proxyReq);
+    if (copied) await endAfterDrain(req, res, drain);
+    else {
+      res.destroy();
       req.resume();
     }
   }
@@ -283,6 +324,49 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Answers `status` with an empty body before (or without) reading the request body, then ends the
+ * response once the rest of the body has been read and discarded, within `limits` (see
+ * {@link requestDrainLimits}), so that a client still sending reads the answer rather than EPIPE or
+ * ECONNRESET. The status line and headers leave at once.
+ */
+async function answerEarly(req: http.IncomingMessage, res: http.ServerResponse, status: number, limits: DrainLimits): Promise<void> {
+  // 204 and 304 carry no Content-Length (RFC 9110 §8.6); other empty answers say 0 so the client knows
+  // the answer is complete before the connection ends.
+  res.writeHead(status, status === 204 || status === 304 ? {} : { 'content-length': '0' });
+  if (!req.complete) res.flushHeaders();
+  await endAfterDrain(req, res, limits);
+}
+
+/**
+ * Reads and discards what is left of the request body (at most `limits.maxBytes`, for at most
+ * `limits.timeoutMs`), then ends `res`. When a bound cuts the body short the connection is closed
+ * once the answer is written: it cannot carry another request. Resolves when the response is ended.
+ */
+async function endAfterDrain(req: http.IncomingMessage, res: http.ServerResponse, limits: DrainLimits): Promise<void> {
+  const drained = await new Promise<boolean>((resolve) => {
+    if (req.readableEnded) return resolve(true);
+    let bytes = 0;
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      req.off('data', count).off('end', ended).off('close', closed);
+      if (!ok) req.pause();
+      resolve(ok);
+    };
+    const count = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > limits.maxBytes) done(false);
+    };
+    const ended = () => done(true);
+    const closed = () => done(req.readableEnded);
+    const timer = setTimeout(() => done(false), limits.timeoutMs);
+    req.on('data', count).once('end', ended).once('close', closed);
+    req.resume();
+  });
+  if (drained) res.end();
+  else res.end(() => req.socket.destroy());
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and are never forwarded. */

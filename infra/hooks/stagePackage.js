@@ -6,11 +6,14 @@
  *   1. `npm run build` (tsc + the browser bundle) unless `--no-build`;
  *   2. copies every file of the project that `.funcignore` does not exclude (gitignore semantics, the
  *      `ignore` package; this folder's node_modules, .git and the output folder are never copied);
- *   3. `npm ci --omit=dev --ignore-scripts` in the staged folder: exactly the locked versions of the
- *      production dependencies (`--offline` adds `--prefer-offline`, served from the npm cache);
- *   4. removes `devDependencies` and `scripts` from the staged package.json (the host reads only
- *      `main`; a build on the platform would then have nothing to build and no devDependency to
- *      install) and writes a `.funcignore` that keeps everything staged.
+ *   3. `npm ci --omit=dev --ignore-scripts --workspaces=false` in the staged folder: exactly the locked
+ *      versions of the production dependencies, without the workspace packages (the local host,
+ *      dev/host, is one: a development tool that is never deployed) (`--offline` adds
+ *      `--prefer-offline`, served from the npm cache);
+ *   4. removes `devDependencies`, `scripts` and `workspaces` from the staged package.json, and the
+ *      workspace entries from the staged package-lock.json (the host reads only `main`; a build on the
+ *      platform would then have nothing to build, no devDependency and no workspace to install), and
+ *      writes a `.funcignore` that keeps everything staged.
  *
  * Used by azd (azure.yaml: service hook `prepackage`, `dist: dist/package`, `remoteBuild: false`)
  * and before `func azure functionapp publish` run inside dist/package (README "Deploy to Azure").
@@ -98,6 +101,28 @@ function sizeOf(dir) {
   return { bytes, files };
 }
 
+/**
+ * A package-lock.json (lockfile v2/v3) without the workspaces `workspaces` names: the root's
+ * `workspaces` list, each workspace's own entry (`packages[<folder>]`) and its link in node_modules
+ * (`packages["node_modules/<name>"]` with `link: true` and `resolved: <folder>`). What only a
+ * workspace needed stays listed but is not installed (`npm ci --workspaces=false`).
+ * @param {{ packages?: Record<string, { workspaces?: string[], link?: boolean, resolved?: string }> }} lock
+ * @param {string[]} workspaces folders relative to the root (`dev/host`)
+ */
+function withoutWorkspaces(lock, workspaces) {
+  const packages = { ...lock.packages };
+  const root = packages[''];
+  if (root) {
+    const { workspaces: _dropped, ...rest } = root;
+    packages[''] = rest;
+  }
+  for (const [key, entry] of Object.entries(packages)) {
+    if (workspaces.includes(key) || (entry.link && entry.resolved !== undefined && workspaces.includes(entry.resolved)))
+      delete packages[key];
+  }
+  return { ...lock, packages };
+}
+
 function main(argv) {
   const options = parseArgs(argv);
   if (options.build) run('npm', ['run', 'build', '--silent'], root);
@@ -112,15 +137,19 @@ function main(argv) {
     cpSync(join(root, file), target);
   }
 
-  const npmArgs = ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
+  const npmArgs = ['ci', '--omit=dev', '--ignore-scripts', '--workspaces=false', '--no-audit', '--no-fund', '--loglevel=error'];
   if (options.offline) npmArgs.push('--prefer-offline');
   run('npm', npmArgs, options.out);
 
   const pkgPath = join(options.out, 'package.json');
   const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
+  const workspaces = pkg.workspaces ?? [];
   delete pkg.devDependencies;
   delete pkg.scripts;
+  delete pkg.workspaces;
   writeFileSync(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
+  const lockPath = join(options.out, 'package-lock.json');
+  writeFileSync(lockPath, `${JSON.stringify(withoutWorkspaces(JSON.parse(readFileSync(lockPath, 'utf8')), workspaces), null, 2)}\n`);
   writeFileSync(
     join(options.out, '.funcignore'),
     '# Staged by infra/hooks/stagePackage.js: everything in this folder is the deployment package.\n.funcignore\n',
@@ -135,7 +164,7 @@ function main(argv) {
   );
 }
 
-module.exports = { packagedFiles, projectFiles };
+module.exports = { packagedFiles, projectFiles, withoutWorkspaces };
 
 if (require.main === module) {
   try {

@@ -5,7 +5,7 @@
  * Cancel aborts the wait, which cancels the job server-side.
  */
 import { createJobClient, isAbortError, JobProblemError, type JobStatusDocument } from '../client';
-import { browserWindow, byId, type UiAnchor, type UiButton, type UiElement, type UiInput, type UiProgress } from './dom';
+import { byId, h } from './dom';
 import { type CsvReport, formatCount, reportRows } from './report';
 
 const statusLabels: Record<string, string> = {
@@ -17,22 +17,22 @@ const statusLabels: Record<string, string> = {
 };
 
 function start(): void {
-  const form = byId('job-form');
-  const fileInput = byId<UiInput>('file');
-  const delimiterInput = byId<UiInput>('delimiter');
-  const headerInput = byId<UiInput>('header');
-  const submitButton = byId<UiButton>('submit');
-  const cancelButton = byId<UiButton>('cancel');
-  const progress = byId<UiProgress>('progress');
+  const form = byId<HTMLFormElement>('job-form');
+  const fileInput = byId<HTMLInputElement>('file');
+  const delimiterInput = byId<HTMLInputElement>('delimiter');
+  const headerInput = byId<HTMLInputElement>('header');
+  const submitButton = byId<HTMLButtonElement>('submit');
+  const cancelButton = byId<HTMLButtonElement>('cancel');
+  const progress = byId<HTMLProgressElement>('progress');
   const progressText = byId('progress-text');
   const errorBox = byId('error');
   const result = byId('result');
   const summary = byId('summary');
-  const download = byId<UiAnchor>('download');
+  const download = byId<HTMLAnchorElement>('download');
   const tableBody = byId('report-body');
 
   // The page is served by the app itself (/api/ui): the job API is on the same origin.
-  const client = createJobClient({ baseUrl: new URL('/', browserWindow().location.href).href });
+  const client = createJobClient({ baseUrl: new URL('/', window.location.href).href });
   let controller: AbortController | undefined;
 
   const showProgress = (doc: JobStatusDocument) => {
@@ -111,11 +111,8 @@ function start(): void {
   }
 }
 
-function errorLine(text: string): UiElement {
-  const el = browserWindow().document.createElement('span');
-  el.setAttribute('class', 'error-line');
-  el.textContent = text;
-  return el;
+function errorLine(text: string): HTMLSpanElement {
+  return h('span', { class: 'error-line' }, text);
 }
 
 start();

@@ -4,7 +4,7 @@
  * figures are shown with `≈`. Pure DOM building: values go in as text, never as HTML.
  */
 import type { ColumnReport, CsvReport } from '../contract/csvReport';
-import { h, svg, type UiElement } from './dom';
+import { h, svg } from './dom';
 
 export type { ColumnReport, CsvReport };
 
@@ -51,7 +51,7 @@ const CHART_WIDTH = 220;
  * An empty chart: an `<svg>` of CHART_WIDTH × `height` px (viewBox in the same units) with its text
  * alternative (`role="img"`, `aria-label` and `<title>`), tagged `data-chart="<kind>"`.
  */
-function chartFrame(kind: 'histogram' | 'top', height: number, label: string): UiElement {
+function chartFrame(kind: 'histogram' | 'top', height: number, label: string): SVGSVGElement {
   return svg(
     'svg',
     {
@@ -72,7 +72,7 @@ function chartFrame(kind: 'histogram' | 'top', height: number, label: string): U
  * with a text alternative (`role="img"`, `aria-label` and `<title>`: the range and every bin's
  * count). `undefined` when the column has no histogram.
  */
-export function histogramChart(col: ColumnReport): UiElement | undefined {
+export function histogramChart(col: ColumnReport): SVGSVGElement | undefined {
   const hist = col.histogram;
   if (hist === undefined || hist.counts.length === 0) return undefined;
   const approx = col.approximate?.includes('histogram') ? ' (estimated)' : '';
@@ -112,7 +112,7 @@ export function histogramChart(col: ColumnReport): UiElement | undefined {
  * with the value and its count), 220 px wide, with a text alternative (`role="img"`, `aria-label`,
  * `<title>`). `undefined` when the column has no top values.
  */
-export function topChart(col: ColumnReport): UiElement | undefined {
+export function topChart(col: ColumnReport): SVGSVGElement | undefined {
   const top = col.top;
   if (top === undefined || top.length === 0) return undefined;
   const approx = col.approximate?.includes('top') ? ' (estimated counts)' : '';
@@ -133,7 +133,7 @@ export function topChart(col: ColumnReport): UiElement | undefined {
 }
 
 /** One `<tr>` per column of the report: the {@link tableFields} then the chart (`data-column`, `data-field` for lookups). */
-export function reportRows(report: CsvReport): UiElement[] {
+export function reportRows(report: CsvReport): HTMLTableRowElement[] {
   return report.columns.map((col) => {
     const cells = tableFields.map(([field]) => {
       const text = shown(col, field, field === 'q50' ? 'quantiles' : field);

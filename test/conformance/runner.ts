@@ -22,7 +22,7 @@ export const fixtureDir = join(repo, 'dev', 'host', 'conformance');
 export const fixtureDll = join(fixtureDir, 'bin', 'Release', 'net10.0', 'QueueConformance.dll');
 const artifacts = join(repo, 'test', 'artifacts', 'conformance');
 
-/** `webjobs`: the .NET fixture (the real extension); `local`: dist/dev/host/cli.js with the Node.js fixture app. */
+/** `webjobs`: the .NET fixture (the real extension); `local`: dev/host/dist/cli.js with the Node.js fixture app. */
 export type HostKind = 'webjobs' | 'local';
 
 /** No first-run banner, no telemetry (only 127.0.0.1 is reachable from tests). */

@@ -17,13 +17,13 @@ export interface TestHost {
 }
 
 /**
- * Starts `dist/dev/host/cli.js` (the `npm start` host, built by `pretest`) on a free port, against
+ * Starts `dev/host/dist/cli.js` (the `npm start` host, built by `pretest`) on a free port, against
  * the test Azurite, with an isolated queue and container unless `settings` name them.
  * @param appDir app to load (default: this repository)
  */
 export async function startTestHost(settings: Record<string, string> = {}, appDir = repo): Promise<TestHost> {
   const env = { ...process.env, ...isolatedSettings(), ...settings };
-  const child = spawn(process.execPath, [join(repo, 'dist', 'dev', 'host', 'cli.js'), '--port', '0', '--no-azurite', '--app-dir', appDir], {
+  const child = spawn(process.execPath, [join(repo, 'dev', 'host', 'dist', 'cli.js'), '--port', '0', '--no-azurite', '--app-dir', appDir], {
     env,
     cwd: appDir,
     stdio: ['ignore', 'pipe', 'pipe'],

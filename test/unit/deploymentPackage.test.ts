@@ -18,6 +18,7 @@ const rootPackage = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'))
   main: string;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  workspaces: string[];
 };
 
 let staged: string;
@@ -74,11 +75,26 @@ test('node_modules holds the production dependencies only', () => {
   expect(pkg.dependencies).toEqual(rootPackage.dependencies);
 });
 
+test('the local host (a workspace package) is in neither the build nor the package', () => {
+  // The app's build holds the app only; the host is built into its own package folder.
+  expect(rootPackage.workspaces).toContain('dev/host');
+  expect(existsSync(join(repo, 'dist', 'dev'))).toBe(false);
+  expect(existsSync(join(repo, 'dev', 'host', 'dist', 'cli.js'))).toBe(true);
+  const pkg = JSON.parse(readFileSync(join(staged, 'package.json'), 'utf8')) as Record<string, unknown>;
+  expect(pkg.workspaces).toBeUndefined();
+  const lock = JSON.parse(readFileSync(join(staged, 'package-lock.json'), 'utf8')) as { packages: Record<string, { resolved?: string }> };
+  expect(Object.keys(lock.packages).filter((k) => k.startsWith('dev/') || lock.packages[k]!.resolved === 'dev/host')).toEqual([]);
+  expect(lock.packages['']).not.toHaveProperty('workspaces');
+  // Nor any package only the host needs (azurite is one: the host starts it).
+  expect(existsSync(join(staged, 'node_modules', '@async-request-reply'))).toBe(false);
+  expect(existsSync(join(staged, 'node_modules', 'azurite'))).toBe(false);
+});
+
 test('the staged app loads on its own: every function registers, no "Cannot find module"', () => {
   // A child process whose only module path for the app is the staged folder (the loader itself and
-  // globby come from the repository's dist/dev, as the worker's own code would come from the host).
+  // globby come from the local host package's dist, as the worker's own code would come from the host).
   const script = `
-    const { loadApp } = require(${JSON.stringify(join(repo, 'dist', 'dev', 'host', 'loadApp.js'))});
+    const { loadApp } = require(${JSON.stringify(join(repo, 'dev', 'host', 'dist', 'loadApp.js'))});
     loadApp(${JSON.stringify(staged)}, () => {}).then((app) => {
       const outside = Object.keys(require.cache).filter((f) => f.includes('node_modules') && !f.startsWith(${JSON.stringify(staged)}) && !/[\\\\/](globby|fast-glob|@nodelib|micromatch|picomatch|braces|fill-range|to-regex-range|is-number|merge2|glob-parent|is-glob|is-extglob|array-union|dir-glob|path-type|ignore|slash|queue-microtask|reusify|run-parallel|fastq)[\\\\/]/.test(f));
       console.log(JSON.stringify({ functions: [...app.core.registrations.keys()].sort(), files: app.files.length, outside }));

@@ -20,7 +20,7 @@ test("the app's OrchestrationRuntimeStatus is the very enum durable-functions ex
 test('loading the compiled app (every "main" file) does not load the durable-functions client', () => {
   // A fresh process: the local host's @azure/functions-core stub, then each file of package.json "main".
   const script = `
-    const { CoreApi, installCoreModule } = require(${JSON.stringify(join(repo, 'dist', 'dev', 'host', 'coreApi.js'))});
+    const { CoreApi, installCoreModule } = require(${JSON.stringify(join(repo, 'dev', 'host', 'dist', 'coreApi.js'))});
     installCoreModule(new CoreApi(() => {}));
     const globby = require('globby');
     const files = globby.sync(require(${JSON.stringify(join(repo, 'package.json'))}).main, { cwd: ${JSON.stringify(repo)} });

@@ -127,6 +127,10 @@ describe('.funcignore', () => {
       'dist/package/host.json',
       'src/index.ts',
       'npm-debug.log',
+      // the local host (its own package) and what an old build left of it
+      'dev/host/package.json',
+      'dev/host/dist/cli.js',
+      'dist/dev/host/cli.js',
     ]) {
       expect([p, gitignore.ignores(p), coreTools.denies(p)]).toEqual([p, true, true]);
     }
