@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 
-import { maxIdempotencyKeyLength, statusOptionValues } from './http';
+import { defaultStatusOptions, maxIdempotencyKeyLength, type StatusOptions, statusOptionValues } from './http';
 import { jobStatuses, runtimeStatusOf } from './jobStatus';
 
 /**
@@ -43,9 +43,9 @@ export const runtimeStatusSchema = z.enum(runtimeStatusOf);
 
 /** Status options (query of the status URL), defaults filled in; see `statusOptionValues`. */
 export const statusOptionsSchema = z.object({
-  onPending: z.enum(statusOptionValues.onPending).default('ok'),
-  onComplete: z.enum(statusOptionValues.onComplete).default('redirect'),
-});
+  onPending: z.enum(statusOptionValues.onPending).default(defaultStatusOptions.onPending),
+  onComplete: z.enum(statusOptionValues.onComplete).default(defaultStatusOptions.onComplete),
+}) satisfies z.ZodType<StatusOptions>;
 
 /** The `Idempotency-Key` request header. */
 export const idempotencyKeySchema = z.string().min(1).max(maxIdempotencyKeyLength);

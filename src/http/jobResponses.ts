@@ -10,7 +10,7 @@ import type { JobRecord } from '../core/jobs/model';
 import { ProblemError, problemMediaType, storageUnavailable } from '../core/problem';
 import { isTransientStorageError } from '../core/storage';
 
-/** Builds the status document of a job. */
+/** Builds the status document of a job (the contract's `statusDocumentSchema`): its public fields only. */
 export function toStatusDocument(job: JobRecord, resourceLocation?: string): StatusDocument {
   return {
     id: job.id,
@@ -74,7 +74,7 @@ export function internalErrorResponse(): HttpResponseInit {
  * @param retryAfterSeconds `JOBS_RETRY_AFTER_SECONDS`, the app's one `Retry-After` for a 503
  */
 export function errorResponse(err: unknown, retryAfterSeconds: number): HttpResponseInit {
-  const known = isTransientStorageError(err) && !(err instanceof ProblemError) ? storageUnavailable(err, retryAfterSeconds) : err;
+  const known = isTransientStorageError(err) ? storageUnavailable(err, retryAfterSeconds) : err;
   if (known instanceof ProblemError) return problemResponse(known.problem, known.headers);
   return internalErrorResponse();
 }

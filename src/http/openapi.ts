@@ -38,10 +38,8 @@ function documentOrResult(of: readonly Processor<unknown>[]): ZodOpenApiResponse
   const content: Record<string, { schema: z.ZodType }> = {};
   const json: z.ZodType[] = [statusDocumentSchema];
   for (const p of of) {
-    if (p.resultMediaType === 'application/json') {
-      if (p.resultSchema) json.push(p.resultSchema);
-      else json.push(z.unknown());
-    } else content[p.resultMediaType] = { schema: z.string().meta({ format: 'binary' }) };
+    if (p.resultMediaType === 'application/json') json.push(p.resultSchema ?? z.unknown());
+    else content[p.resultMediaType] = { schema: z.string().meta({ format: 'binary' }) };
   }
   return { 'application/json': { schema: json.length === 1 ? statusDocumentSchema : z.union(json) }, ...content };
 }
@@ -215,15 +213,5 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         'Submit long-running jobs (202 Accepted), poll their status monitor, fetch results through short-lived SAS URLs. Reference: docs/api.md in the project repository.',
     },
     paths,
-    // Result documents of the processors with a JSON result (fetched from the result URL, or as the
-    // status monitor's body with onComplete=stream), keyed by their schema's meta id.
-    components: {
-      schemas: Object.fromEntries(
-        [...processors.values()].flatMap((p) => {
-          const id = p.resultSchema === undefined ? undefined : p.resultSchema.meta()?.id;
-          return id === undefined ? [] : [[id, p.resultSchema!]];
-        }),
-      ),
-    },
   });
 }
