@@ -1,10 +1,10 @@
 import { app } from '@azure/functions';
 
-import { defaultStatusOptions, jobRoutes } from '../contract/http';
+import { defaultStatusOptions, jobRoutes, jobUrls } from '../contract/http';
 import { callerOf } from '../http/caller';
 import { type HttpHandler, lazyHttpHandler, withProblemResponses } from '../http/handler';
 import { statusAcceptedResponse } from '../http/jobResponses';
-import { jobUrls, publicOrigin } from '../http/urls';
+import { publicApiBase } from '../http/urls';
 import { type Services, services } from '../services';
 
 /**
@@ -14,7 +14,7 @@ import { type Services, services } from '../services';
 export function createCancelJob({ jobs, config }: Pick<Services, 'jobs' | 'config'>): HttpHandler {
   return withProblemResponses('Cancel', config, async (request) => {
     const { job } = await jobs.cancel(request.params.id ?? '', callerOf(request));
-    const urls = jobUrls(publicOrigin(request, config), job.id, defaultStatusOptions);
+    const urls = jobUrls(publicApiBase(request, config), job.id, defaultStatusOptions);
     return statusAcceptedResponse(job, urls, config.retryAfterSeconds);
   });
 }

@@ -1,13 +1,13 @@
 import { app } from '@azure/functions';
 
-import { jobRoutes } from '../contract/http';
+import { jobRoutes, jobUrls } from '../contract/http';
 import { statusOptionsSchema } from '../contract/schemas';
 import { fieldErrors } from '../core/jobs/jobService';
 import { ProblemError } from '../core/problem';
 import { callerOf } from '../http/caller';
 import { type HttpHandler, lazyHttpHandler, withProblemResponses } from '../http/handler';
 import { retryAfterSeconds, statusResponse } from '../http/jobResponses';
-import { jobUrls, publicOrigin } from '../http/urls';
+import { publicApiBase } from '../http/urls';
 import { type Services, services } from '../services';
 
 /**
@@ -21,7 +21,7 @@ export function createGetJobStatus({ jobs, config, results }: Pick<Services, 'jo
     const options = statusOptionsSchema.safeParse(Object.fromEntries(request.query));
     if (!options.success) throw new ProblemError(400, 'Invalid status options.', { errors: fieldErrors(options.error, 'query') });
     const { job } = await jobs.get(request.params.id ?? '', callerOf(request));
-    const urls = jobUrls(publicOrigin(request, config), job.id, options.data);
+    const urls = jobUrls(publicApiBase(request, config), job.id, options.data);
     return statusResponse(job, options.data, urls, retryAfterSeconds(job, new Date(), config), results);
   });
 }

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 
 import { app } from '@azure/functions';
 
-import { headerNames, jobRoutes } from '../contract/http';
+import { headerNames, jobRoutes, jobUrls } from '../contract/http';
 import { isTerminal } from '../contract/jobStatus';
 import { statusOptionsSchema } from '../contract/schemas';
 import { fieldErrors } from '../core/jobs/jobService';
@@ -13,7 +13,7 @@ import { type HttpHandler, lazyHttpHandler, withProblemResponses } from '../http
 import { acceptedResponse, retryAfterSeconds, statusResponse } from '../http/jobResponses';
 import { preferredWaitSeconds } from '../http/prefer';
 import { splitQuery } from '../http/statusOptions';
-import { jobUrls, publicOrigin } from '../http/urls';
+import { publicApiBase } from '../http/urls';
 import { type Services, services } from '../services';
 
 /**
@@ -46,7 +46,7 @@ export function createSubmitJob(s: Pick<Services, 'jobs' | 'config' | 'results' 
       ...(caller ? { caller } : {}),
     });
     let job = submitted.job;
-    const urls = jobUrls(publicOrigin(request, s.config), job.id, statusOptions.data);
+    const urls = jobUrls(publicApiBase(request, s.config), job.id, statusOptions.data);
     context.info(`${submitted.replayed ? 'Replayed' : 'Accepted'} job ${job.id} (${job.type}, ${job.input.sizeBytes} bytes).`);
 
     const wait = preferredWaitSeconds(request.headers.get(headerNames.prefer));

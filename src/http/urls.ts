@@ -1,7 +1,7 @@
-import { type JobUrls, jobUrls as contractJobUrls, routePrefix, type StatusOptions } from '../contract/http';
+import { routePrefix } from '../contract/http';
 import type { AppConfig } from '../core/config';
 
-export { type JobUrls, routePrefix } from '../contract/http';
+export { routePrefix } from '../contract/http';
 
 /** What URL building needs from a request: its URL and headers. */
 export interface RequestLike {
@@ -37,9 +37,9 @@ export function publicOrigin(req: RequestLike, config: Pick<AppConfig, 'publicBa
 }
 
 /**
- * The absolute URLs of job `id` on this app (`<origin>/<routePrefix>/jobs/<id>...`, shapes from the
- * contract's `jobUrls`); status options equal to the defaults are left out of the status URL's query.
+ * The public base of the job API for absolute URLs: {@link publicOrigin} followed by the route prefix
+ * (`https://host/api`), to build a job's URLs with the contract's `jobUrls`.
  */
-export function jobUrls(origin: string, id: string, options: StatusOptions): JobUrls {
-  return contractJobUrls(`${origin}/${routePrefix}`, id, options);
+export function publicApiBase(req: RequestLike, config: Pick<AppConfig, 'publicBaseUrl' | 'trustForwardedHeaders'>): string {
+  return `${publicOrigin(req, config)}/${routePrefix}`;
 }

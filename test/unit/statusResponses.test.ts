@@ -4,7 +4,7 @@ import { ReadableStream } from 'node:stream/web';
 import type { HttpResponseInit } from '@azure/functions';
 import { OrchestrationRuntimeStatus } from 'durable-functions';
 
-import { defaultStatusOptions, type StatusOptions } from '../../src/contract/http';
+import { defaultStatusOptions, jobUrls, type StatusOptions, submitUrl } from '../../src/contract/http';
 import { type JobStatus, jobStatuses } from '../../src/contract/jobStatus';
 import { acceptedDocumentSchema, statusDocumentSchema, statusOptionsSchema } from '../../src/contract/schemas';
 import { loadConfig } from '../../src/core/config';
@@ -21,7 +21,7 @@ import {
   toStatusDocument,
 } from '../../src/http/jobResponses';
 import { splitQuery } from '../../src/http/statusOptions';
-import { jobUrls, publicOrigin, type RequestLike, routePrefix } from '../../src/http/urls';
+import { publicApiBase, publicOrigin, type RequestLike, routePrefix } from '../../src/http/urls';
 
 // ------------------------------------------------------------------------------------------------
 // Fixtures: job records are produced by the real state machine.
@@ -77,7 +77,8 @@ function fakeResults() {
 }
 
 const origin = 'https://jobs.example.com';
-const urlsFor = (options: StatusOptions) => jobUrls(origin, id, options);
+const apiBase = `${origin}/${routePrefix}`;
+const urlsFor = (options: StatusOptions) => jobUrls(apiBase, id, options);
 
 /** Response headers, looked up case-insensitively. */
 function header(res: HttpResponseInit, name: string): string | undefined {
@@ -543,9 +544,8 @@ describe('publicOrigin', () => {
 
   test('a configured base URL with a trailing slash gives clean job URLs (via loadConfig)', () => {
     const config = loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', JOBS_PUBLIC_BASE_URL: 'https://api.example.com/' });
-    const o = publicOrigin(req(local), config);
-    expect(o).toBe('https://api.example.com');
-    expect(jobUrls(o, id, defaultStatusOptions).status).toBe(`https://api.example.com/api/jobs/${id}`);
+    expect(publicOrigin(req(local), config)).toBe('https://api.example.com');
+    expect(jobUrls(publicApiBase(req(local), config), id, defaultStatusOptions).status).toBe(`https://api.example.com/api/jobs/${id}`);
   });
 });
 
@@ -555,7 +555,7 @@ describe('jobUrls', () => {
   const combos = onPendings.flatMap((onPending) => onCompletes.map((onComplete) => ({ onPending, onComplete })));
 
   test('default options leave the query out', () => {
-    const urls = jobUrls(origin, id, { onPending: 'ok', onComplete: 'redirect' });
+    const urls = jobUrls(apiBase, id, { onPending: 'ok', onComplete: 'redirect' });
     expect(urls).toEqual({
       status: `${origin}/${routePrefix}/jobs/${id}`,
       monitor: `${origin}/${routePrefix}/jobs/${id}?onComplete=status`,
@@ -566,8 +566,15 @@ describe('jobUrls', () => {
     expect(routePrefix).toBe('api');
   });
 
+  test('path parameters are URL-encoded (the typed client builds URLs from ids it is given); the submit URL', () => {
+    const urls = jobUrls(apiBase, 'a/b?c#d');
+    expect(urls.status).toBe(`${apiBase}/jobs/a%2Fb%3Fc%23d`);
+    expect(urls.cancel).toBe(`${apiBase}/jobs/a%2Fb%3Fc%23d/cancel`);
+    expect(submitUrl(apiBase, 'csv-report')).toBe(`${origin}/api/jobs/csv-report`);
+  });
+
   test.each(combos)('onPending=$onPending onComplete=$onComplete: non-defaults echoed, monitor always onComplete=status', (options) => {
-    const urls = jobUrls(origin, id, options);
+    const urls = jobUrls(apiBase, id, options);
     const status = new URL(urls.status);
     const expectedQuery: Record<string, string> = {};
     if (options.onPending !== 'ok') expectedQuery.onPending = options.onPending;
