@@ -10,7 +10,7 @@ import { acceptedDocumentSchema, statusDocumentSchema, statusOptionsSchema } fro
 import { loadConfig } from '../../src/core/config';
 import type { JobRecord } from '../../src/core/jobs/model';
 import { fail, recordProgress, requestCancel, start, succeed } from '../../src/core/jobs/stateMachine';
-import { problem, ProblemError, storageUnavailable } from '../../src/core/problem';
+import { contentTooLarge, problem, ProblemError, storageUnavailable } from '../../src/core/problem';
 import {
   acceptedResponse,
   errorResponse,
@@ -332,12 +332,23 @@ describe('errorResponse', () => {
     [new ProblemError(404, "Unknown job type 'nope'."), 404],
     [new ProblemError(400, 'Invalid job options.', { errors: [{ path: 'query.delimiter', message: 'Too long' }] }), 400],
     [new ProblemError(413, 'Too large.', { maxBytes: 10 }), 413],
+    [contentTooLarge(10), 413],
     [new ProblemError(422, 'Idempotency-Key reused.'), 422],
   ])('ProblemError %# → its status as problem+json', (err, status) => {
     const res = errorResponse(err, 2);
     expect(res.status).toBe(status);
     expect(header(res, 'Content-Type')).toBe('application/problem+json');
     expect(json(res)).toEqual(err.problem);
+  });
+
+  test('the 413 of a body over the limit names the limit in bytes', () => {
+    expect(contentTooLarge(1024).problem).toEqual({
+      type: 'about:blank',
+      title: 'Content Too Large',
+      status: 413,
+      detail: 'The request body exceeds the limit of 1024 bytes.',
+      maxBytes: 1024,
+    });
   });
 
   test('ProblemError headers are kept (503 + Retry-After)', () => {
