@@ -61,8 +61,26 @@ export function createServices(config: AppConfig = loadConfig()): Services {
 
 let instance: Services | undefined;
 
-/** The process-wide services, created on first use (configuration errors surface then). */
+/**
+ * The process-wide services, created on first use (configuration errors surface then). Only the
+ * registrations in src/functions/ call it, through their lazily built default handlers; everything
+ * else receives its services (handler factories, tests: `createServices(loadConfig(settings))`).
+ */
 export function services(): Services {
   instance ??= createServices();
   return instance;
+}
+
+/**
+ * A handler built by `build` on its first call, then reused: the registered default of a trigger
+ * function, e.g. `lazyHandler(() => createProcessJob(services()))`, so that loading the function file
+ * reads no setting. A failed build throws from that call (the host logs it and, for a queue message,
+ * retries it) and is tried again on the next one.
+ */
+export function lazyHandler<A extends unknown[], R>(build: () => (...args: A) => R): (...args: A) => R {
+  let handler: ((...args: A) => R) | undefined;
+  return (...args) => {
+    handler ??= build();
+    return handler(...args);
+  };
 }

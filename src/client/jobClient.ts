@@ -10,51 +10,22 @@
  * const report = await job.wait({ onProgress: (s) => console.log(s.status, s.percentComplete) });
  * ```
  */
+import {
+  headerNames,
+  jobUrls,
+  maxIdempotencyKeyLength,
+  monitorOptions,
+  routePrefix as defaultRoutePrefix,
+  statusOptionKeys,
+  type StatusOptions,
+  submitUrl,
+} from '../contract/http';
+import { isTerminal, jobStatuses } from '../contract/jobStatus';
 import { statusTitles } from '../contract/problem';
+import type { AcceptedDocument, StatusDocument } from '../contract/schemas';
 import { abortError, isAbortError, JobCanceledError, JobProblemError, type ProblemDetails } from './errors';
 import { backoffDelayMs, type BackoffOptions, parseRetryAfter, sleep } from './retry';
 import { isTraceId, newTraceId, traceparent } from './traceContext';
-
-/** Lifecycle of a job. Terminal: `Succeeded`, `Failed`, `Canceled`. */
-export type JobStatus = 'NotStarted' | 'Running' | 'Succeeded' | 'Failed' | 'Canceled';
-
-/** The terminal statuses: a job in one of them never changes again. */
-export const terminalJobStatuses: readonly JobStatus[] = ['Succeeded', 'Failed', 'Canceled'];
-
-/** The status document the status URL answers with (`application/json`). */
-export interface JobStatusDocument {
-  /** Job id (a UUID). */
-  id: string;
-  /** Job type (processor name), e.g. `csv-report`. */
-  type: string;
-  status: JobStatus;
-  /** Progress in percent, 0–100. */
-  percentComplete: number;
-  /** Processor-defined counters, e.g. `{ bytesRead, rows }` for `csv-report`. */
-  progress: Record<string, number | string | boolean>;
-  /** ISO 8601 UTC timestamp. */
-  createdDateTime: string;
-  /** ISO 8601 UTC timestamp of the last change (status or progress). */
-  lastUpdatedDateTime: string;
-  /** The problem when `Failed` (or `Canceled`). */
-  error?: ProblemDetails;
-  /** Short-lived read-only SAS URL of the result, when `Succeeded` (monitor form of the status URL). */
-  resourceLocation?: string;
-  /** Durable Functions vocabulary: `Pending` | `Running` | `Completed` | `Failed` | `Terminated`. */
-  runtimeStatus: string;
-  /** Durable Functions `customStatus` (the progress again). */
-  customStatus?: unknown;
-}
-
-/** The 202 body of a submit: the status document plus the Durable-style management URLs. */
-export interface AcceptedJobDocument extends JobStatusDocument {
-  /** The status URL (= `Location`). */
-  statusQueryGetUri: string;
-  /** `POST` here cancels the job. */
-  terminatePostUri: string;
-  /** `DELETE` here deletes the job and everything stored for it. */
-  purgeHistoryDeleteUri: string;
-}
 
 /** A JSON value (a JSON request body). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -146,7 +117,7 @@ export interface WaitOptions {
    * Called with each status document read (one per poll, in order), the terminal one included.
    * If it throws, `wait()` rejects with that error (and the job keeps running).
    */
-  onProgress?: (status: JobStatusDocument) => void;
+  onProgress?: (status: StatusDocument) => void;
   /**
    * Aborting it stops waiting: the job is canceled server-side (a `POST` to its cancel URL, errors
    * ignored; skip with `cancelOnAbort: false`) and `wait()` rejects with the signal's reason (an
@@ -176,9 +147,9 @@ export interface JobHandle {
   /** The purge URL (`purgeHistoryDeleteUri`). */
   readonly purgeUrl: string;
   /** The 202 body of the submit (undefined for a handle made by {@link JobClient.job}). */
-  readonly accepted: AcceptedJobDocument | undefined;
+  readonly accepted: AcceptedDocument | undefined;
   /** The latest status document read by `status()`, `wait()` or `cancel()` (or the 202 body). */
-  readonly lastStatus: JobStatusDocument | undefined;
+  readonly lastStatus: StatusDocument | undefined;
   /** SAS URL of the result once a status document said `Succeeded` (short-lived: about 10 minutes). */
   readonly resultUrl: string | undefined;
 
@@ -187,7 +158,7 @@ export interface JobHandle {
    * @throws JobProblemError when the API answers with a problem (404 unknown or expired job, 503, …)
    * @throws TypeError on a network error; an `AbortError` when `signal` aborts
    */
-  status(options?: RequestOptions): Promise<JobStatusDocument>;
+  status(options?: RequestOptions): Promise<StatusDocument>;
 
   /**
    * Polls the monitor URL until the job is terminal, honouring `Retry-After` (integer seconds or an
@@ -213,7 +184,7 @@ export interface JobHandle {
    * @returns the status document after the request (202)
    * @throws JobProblemError 409 when the job has already finished, 404 when it is unknown
    */
-  cancel(options?: RequestOptions): Promise<JobStatusDocument>;
+  cancel(options?: RequestOptions): Promise<StatusDocument>;
 
   /**
    * Deletes the job and everything stored for it (`DELETE` on the purge URL), canceling it first if
@@ -247,7 +218,8 @@ export interface JobClient {
   job(id: string, options?: { traceId?: string }): JobHandle;
 }
 
-const pendingStatuses = new Set(['notstarted', 'running']);
+/** The non-terminal statuses, lowercased: a status is compared case-insensitively, as Azure SDK pollers do. */
+const pendingStatuses = new Set(jobStatuses.filter((s) => !isTerminal(s)).map((s) => s.toLowerCase()));
 const transientStatuses = new Set([429, 502, 503, 504]);
 const acceptJson = 'application/json, application/problem+json';
 
@@ -271,15 +243,15 @@ function encodeBody(body: JobBody): { body: unknown; contentType: string; stream
   return { body: JSON.stringify(body), contentType: 'application/json', stream: false };
 }
 
-function asStatusDocument(value: unknown): JobStatusDocument | undefined {
+function asStatusDocument(value: unknown): StatusDocument | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
   if (typeof v.id !== 'string' || typeof v.status !== 'string') return undefined;
   return {
     ...(v as object),
     percentComplete: typeof v.percentComplete === 'number' ? v.percentComplete : 0,
-    progress: typeof v.progress === 'object' && v.progress !== null ? (v.progress as JobStatusDocument['progress']) : {},
-  } as JobStatusDocument;
+    progress: typeof v.progress === 'object' && v.progress !== null ? (v.progress as StatusDocument['progress']) : {},
+  } as StatusDocument;
 }
 
 function isProblemLike(value: unknown): value is Partial<ProblemDetails> {
@@ -330,7 +302,7 @@ async function problemFrom(res: Response, context: { jobId?: string; traceId: st
     ? { type: 'about:blank', title, status: res.status, ...body }
     : { type: 'about:blank', title, status: res.status, detail: `${context.what} answered ${res.status} ${title}.` };
   if (typeof problem.status !== 'number') problem.status = res.status;
-  const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now(), res.headers.get('date'));
+  const retryAfterMs = parseRetryAfter(res.headers.get(headerNames.retryAfter), Date.now(), res.headers.get('date'));
   return new JobProblemError(problem, {
     ...(context.jobId !== undefined ? { jobId: context.jobId } : {}),
     traceId: context.traceId,
@@ -361,7 +333,7 @@ async function readResult(res: Response, as: ResultFormat): Promise<unknown> {
 }
 
 class Handle implements JobHandle {
-  lastStatus: JobStatusDocument | undefined;
+  lastStatus: StatusDocument | undefined;
   private initialDelayMs: number;
 
   constructor(
@@ -373,7 +345,7 @@ class Handle implements JobHandle {
     readonly monitorUrl: string,
     readonly cancelUrl: string,
     readonly purgeUrl: string,
-    readonly accepted: AcceptedJobDocument | undefined,
+    readonly accepted: AcceptedDocument | undefined,
     initialDelayMs = 0,
   ) {
     this.lastStatus = accepted;
@@ -392,7 +364,7 @@ class Handle implements JobHandle {
     return problemFrom(res, { jobId: this.id, traceId: this.traceId, what });
   }
 
-  private async readStatus(res: Response, what: string): Promise<JobStatusDocument> {
+  private async readStatus(res: Response, what: string): Promise<StatusDocument> {
     let body: unknown;
     try {
       body = await res.json();
@@ -410,7 +382,7 @@ class Handle implements JobHandle {
     return doc;
   }
 
-  async status(options: RequestOptions = {}): Promise<JobStatusDocument> {
+  async status(options: RequestOptions = {}): Promise<StatusDocument> {
     const res = await send(this.core, this.monitorUrl, this.traceId, {
       method: 'GET',
       ...(options.signal ? { signal: options.signal } : {}),
@@ -419,7 +391,7 @@ class Handle implements JobHandle {
     return this.readStatus(res, `GET ${this.monitorUrl}`);
   }
 
-  async cancel(options: RequestOptions = {}): Promise<JobStatusDocument> {
+  async cancel(options: RequestOptions = {}): Promise<StatusDocument> {
     const res = await send(this.core, this.cancelUrl, this.traceId, {
       method: 'POST',
       ...(options.signal ? { signal: options.signal } : {}),
@@ -467,7 +439,7 @@ class Handle implements JobHandle {
         delayMs = backoffDelayMs(failures++, this.core.backoff);
         continue;
       }
-      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now(), res.headers.get('date'));
+      const retryAfterMs = parseRetryAfter(res.headers.get(headerNames.retryAfter), Date.now(), res.headers.get('date'));
       if (transientStatuses.has(res.status)) {
         if (failures >= this.core.maxRetries) throw await this.problem(res, what);
         await res.body?.cancel();
@@ -501,7 +473,7 @@ class Handle implements JobHandle {
   }
 
   /** The result of a Succeeded job: from its SAS URL, else through the API (`onComplete=stream`). */
-  private async fetchResult(doc: JobStatusDocument, options: WaitOptions): Promise<unknown> {
+  private async fetchResult(doc: StatusDocument, options: WaitOptions): Promise<unknown> {
     const { signal } = options;
     const as = options.as ?? 'auto';
     if (doc.resourceLocation) {
@@ -519,7 +491,7 @@ class Handle implements JobHandle {
       }
     }
     const url = new URL(this.monitorUrl);
-    url.searchParams.set('onComplete', 'stream');
+    url.searchParams.set('onComplete', 'stream' satisfies StatusOptions['onComplete']);
     const res = await send(this.core, url, this.traceId, { method: 'GET', ...(signal ? { signal } : {}) }, { accept: '*/*' });
     if (!res.ok) throw await this.problem(res, `GET ${url.href}`);
     return readResult(res, as);
@@ -534,7 +506,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
   const root = new URL(String(options.baseUrl));
   if (root.protocol !== 'http:' && root.protocol !== 'https:') throw new TypeError(`baseUrl must be an http(s) URL, not '${root.href}'.`);
   const baseUrl = `${root.origin}${root.pathname.replace(/\/+$/, '')}`;
-  const prefix = (options.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+  const prefix = (options.routePrefix ?? defaultRoutePrefix).replace(/^\/+|\/+$/g, '');
   const fetchImpl = options.fetch ?? (typeof fetch === 'function' ? fetch : undefined);
   if (!fetchImpl) throw new TypeError('No fetch implementation: pass options.fetch.');
   const core: ClientCore = {
@@ -555,32 +527,27 @@ export function createJobClient(options: JobClientOptions): JobClient {
     return traceId;
   };
 
-  const jobUrlsOf = (id: string) => {
-    const base = `${core.apiBase}/jobs/${encodeURIComponent(id)}`;
-    return { status: base, monitor: `${base}?onComplete=status`, cancel: `${base}/cancel`, purge: base };
-  };
-
   return {
     baseUrl,
 
     async submit(type: string, body: JobBody, submitOptions: SubmitOptions = {}): Promise<JobHandle> {
       if (!/^[A-Za-z0-9._~-]+$/.test(type)) throw new TypeError(`Invalid job type '${type}'.`);
-      const url = new URL(`${core.apiBase}/jobs/${type}`);
+      const url = new URL(submitUrl(core.apiBase, type));
       for (const [key, value] of Object.entries(submitOptions.options ?? {})) {
         if (value === undefined) continue;
-        if (key === 'onPending' || key === 'onComplete')
+        if ((statusOptionKeys as string[]).includes(key))
           throw new TypeError(`'${key}' is a status option, not a processor option; the client chooses it.`);
         url.searchParams.set(key, String(value));
       }
       const key = submitOptions.idempotencyKey;
-      if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key))
-        throw new TypeError('idempotencyKey must be 1–255 visible ASCII characters.');
+      if (key !== undefined && !(/^[\x21-\x7e]+$/.test(key) && key.length <= maxIdempotencyKeyLength))
+        throw new TypeError(`idempotencyKey must be 1–${maxIdempotencyKeyLength} visible ASCII characters.`);
       const traceId = checkedTraceId(submitOptions.traceId);
       const encoded = encodeBody(body);
       const headers: Record<string, string> = {
         ...(submitOptions.headers ?? {}),
         'content-type': submitOptions.contentType ?? encoded.contentType,
-        ...(key !== undefined ? { 'idempotency-key': key } : {}),
+        ...(key !== undefined ? { [headerNames.idempotencyKey.toLowerCase()]: key } : {}),
       };
       const init = {
         method: 'POST',
@@ -590,10 +557,10 @@ export function createJobClient(options: JobClientOptions): JobClient {
       };
       const res = await send(core, url, traceId, init, headers);
       if (!res.ok) throw await problemFrom(res, { traceId, what: `POST ${url.href}` });
-      let accepted: AcceptedJobDocument | undefined;
+      let accepted: AcceptedDocument | undefined;
       try {
         const doc = asStatusDocument(await res.json());
-        if (doc) accepted = doc as AcceptedJobDocument;
+        if (doc) accepted = doc as AcceptedDocument;
       } catch {
         accepted = undefined;
       }
@@ -609,15 +576,15 @@ export function createJobClient(options: JobClientOptions): JobClient {
         );
       }
       const resolve = (u: string | null | undefined): string | undefined => (u ? new URL(u, res.url || url.href).href : undefined);
-      const fallback = jobUrlsOf(accepted.id);
-      const statusUrl = resolve(accepted.statusQueryGetUri) ?? resolve(res.headers.get('location')) ?? fallback.status;
-      let monitorUrl = resolve(res.headers.get('operation-location'));
+      const fallback = jobUrls(core.apiBase, accepted.id);
+      const statusUrl = resolve(accepted.statusQueryGetUri) ?? resolve(res.headers.get(headerNames.location)) ?? fallback.status;
+      let monitorUrl = resolve(res.headers.get(headerNames.operationLocation));
       if (!monitorUrl) {
         const m = new URL(statusUrl);
-        m.searchParams.set('onComplete', 'status');
+        for (const [k, v] of Object.entries(monitorOptions)) m.searchParams.set(k, v);
         monitorUrl = m.href;
       }
-      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now(), res.headers.get('date'));
+      const retryAfterMs = parseRetryAfter(res.headers.get(headerNames.retryAfter), Date.now(), res.headers.get('date'));
       return new Handle(
         core,
         accepted.id,
@@ -634,7 +601,7 @@ export function createJobClient(options: JobClientOptions): JobClient {
 
     job(id: string, jobOptions: { traceId?: string } = {}): JobHandle {
       if (!id) throw new TypeError('A job id is required.');
-      const urls = jobUrlsOf(id);
+      const urls = jobUrls(core.apiBase, id);
       return new Handle(core, id, '', checkedTraceId(jobOptions.traceId), urls.status, urls.monitor, urls.cancel, urls.purge, undefined);
     },
   };

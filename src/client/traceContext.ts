@@ -4,8 +4,7 @@
  * and in Node.js 20+.
  */
 
-/** `traceparent` version 00: `00-<trace-id: 32 hex>-<parent-id: 16 hex>-<flags: 2 hex>`. */
-export const traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+export { traceparentPattern } from '../contract/http';
 
 function randomHex(bytes: number): string {
   for (;;) {

@@ -1,25 +1,11 @@
 /**
- * The problem details part of the API contract, browser-safe: no Node.js or server import, so the
- * typed client (src/client) and the page (src/ui) import it as the server core does.
+ * The problem details part of the API contract, as plain values (no zod, no Node.js import), so the
+ * typed client (src/client) and the page (src/ui) import them as the server core does. The schema is
+ * `problemSchema` in `./schemas`.
  */
 
-/**
- * Problem details for HTTP APIs (RFC 9457). The one error shape of the API: every 4xx/5xx response
- * body, and the `error` of a Failed or Canceled job.
- */
-export interface ProblemDetails {
-  /** URI reference identifying the problem type; `about:blank` when the status code says it all. */
-  type: string;
-  title: string;
-  /** HTTP status code (RFC 9457 §3.1.3). */
-  status: number;
-  detail?: string;
-  instance?: string;
-  /** Field-level validation issues (400): `path` is a dotted location such as `query.delimiter`. */
-  errors?: { path: string; message: string }[];
-  /** Extension members (RFC 9457 §3.2), e.g. `row`, `column`, `attempts`. */
-  [extension: string]: unknown;
-}
+/** Problem details (RFC 9457): the type inferred from `problemSchema` (./schemas). */
+export type { ProblemDetails } from './schemas';
 
 /** Media type of problem details (RFC 9457 §3). */
 export const problemMediaType = 'application/problem+json';

@@ -89,11 +89,20 @@ export interface AppConfig {
   progressIntervalMs: number;
   publicBaseUrl?: string;
   trustForwardedHeaders: boolean;
+  /** Days a job is kept (see {@link retentionMs}). */
   retentionDays: number;
   /** Deadline of a submit's storage work (key claim, message, record), ms. */
   submitDeadlineMs: number;
   /** A non-terminal job untouched for this long is stuck (reconciler), ms. */
   stuckAfterMs: number;
+}
+
+/** Milliseconds in a day (86,400 s; UTC days have no leap seconds in JavaScript time). */
+const msPerDay = 24 * 3600 * 1000;
+
+/** The retention period (`JOBS_RETENTION_DAYS`) in milliseconds: a job older than this is expired. */
+export function retentionMs(config: Pick<AppConfig, 'retentionDays'>): number {
+  return config.retentionDays * msPerDay;
 }
 
 /** Raised when settings are missing or invalid; its message names the settings, never their values. */

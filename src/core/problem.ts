@@ -25,3 +25,20 @@ export class ProblemError extends Error {
 export function problem(status: number, detail: string, extra: Partial<ProblemDetails> = {}): ProblemDetails {
   return new ProblemError(status, detail, extra).problem;
 }
+
+/**
+ * The 503 of a storage outage or throttling: the one mapping of a transient storage error (see
+ * `isTransientStorageError`) to a problem, with `Retry-After: retryAfterSeconds` (the app passes
+ * `JOBS_RETRY_AFTER_SECONDS`, whole seconds, RFC 9110 §10.2.3). `cause` is kept for the log only.
+ */
+export function storageUnavailable(cause: unknown, retryAfterSeconds: number): ProblemError {
+  return new ProblemError(503, 'Storage is temporarily unavailable; retry later.', {}, { 'Retry-After': String(retryAfterSeconds) }, cause);
+}
+
+/**
+ * The 413 of a request body over the size limit (checked on `Content-Length` and while streaming),
+ * with the limit in bytes as the `maxBytes` extension member.
+ */
+export function contentTooLarge(maxBytes: number): ProblemError {
+  return new ProblemError(413, `The request body exceeds the limit of ${maxBytes} bytes.`, { maxBytes });
+}

@@ -1,24 +1,24 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
 
+import { jobRoutes } from '../contract/http';
 import { callerOf } from '../http/caller';
-import { errorResponse } from '../http/jobResponses';
-import { logFailure } from '../http/logging';
-import { services } from '../services';
+import { type HttpHandler, lazyHttpHandler, withProblemResponses } from '../http/handler';
+import { type Services, services } from '../services';
 
 /** `DELETE /api/jobs/{id}`: cancels the job if needed, deletes everything stored for it, 204. */
-export async function purgeJob(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  try {
-    await services().jobs.purge(request.params.id ?? '', callerOf(request));
+export function createPurgeJob({ jobs, config }: Pick<Services, 'jobs' | 'config'>): HttpHandler {
+  return withProblemResponses('Purge', config, async (request) => {
+    await jobs.purge(request.params.id ?? '', callerOf(request));
     return { status: 204 };
-  } catch (err) {
-    logFailure(context, 'Purge', err);
-    return errorResponse(err);
-  }
+  });
 }
+
+/** The registered handler: {@link createPurgeJob} over the process-wide services, built on the first request. */
+export const purgeJob = lazyHttpHandler('Purge', () => createPurgeJob(services()));
 
 app.http('purgeJob', {
   methods: ['DELETE'],
-  route: 'jobs/{id}',
+  route: jobRoutes.job,
   authLevel: 'anonymous',
   handler: purgeJob,
 });

@@ -1,6 +1,6 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 
-import { services } from '../services';
+import { lazyHandler, type Services, services } from '../services';
 
 /**
  * Timer trigger (every 30 s): ends jobs that no message or worker will move any more (see
@@ -8,16 +8,22 @@ import { services } from '../services';
  * never completed. A pass reads only the `active/` index of unfinished jobs. The timer trigger runs
  * one instance at a time across the app (singleton lock), and every write is conditional anyway.
  */
-export async function reconcileJobs(_timer: Timer, context: InvocationContext): Promise<void> {
-  const s = services();
-  await s.ready();
-  const r = await s.reconciler.run();
-  if (r.requeued.length + r.failed.length + r.abandoned.length > 0) {
-    context.warn(
-      `Reconciler: checked ${r.checked}; re-enqueued ${JSON.stringify(r.requeued)}; failed ${JSON.stringify(r.failed)}; abandoned ${JSON.stringify(r.abandoned)}; cleared ${r.cleared}.`,
-    );
-  }
+export function createReconcileJobs(
+  s: Pick<Services, 'reconciler' | 'ready'>,
+): (timer: Timer, context: InvocationContext) => Promise<void> {
+  return async (_timer, context) => {
+    await s.ready();
+    const r = await s.reconciler.run();
+    if (r.requeued.length + r.failed.length + r.abandoned.length > 0) {
+      context.warn(
+        `Reconciler: checked ${r.checked}; re-enqueued ${JSON.stringify(r.requeued)}; failed ${JSON.stringify(r.failed)}; abandoned ${JSON.stringify(r.abandoned)}; cleared ${r.cleared}.`,
+      );
+    }
+  };
 }
+
+/** The registered handler: {@link createReconcileJobs} over the process-wide services, built on the first run. */
+export const reconcileJobs = lazyHandler(() => createReconcileJobs(services()));
 
 app.timer('reconcileJobs', {
   schedule: '*/30 * * * * *',

@@ -1,18 +1,20 @@
 import { Readable } from 'node:stream';
 
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
 
+import { headerNames, jobRoutes, jobUrls } from '../contract/http';
+import { isTerminal } from '../contract/jobStatus';
+import { statusOptionsSchema } from '../contract/schemas';
 import { fieldErrors } from '../core/jobs/jobService';
-import { isTerminal } from '../core/jobs/model';
 import { ProblemError } from '../core/problem';
 import { describeError } from '../core/storage';
 import { callerOf } from '../http/caller';
-import { acceptedResponse, errorResponse, retryAfterSeconds, statusResponse } from '../http/jobResponses';
-import { logFailure } from '../http/logging';
+import { type HttpHandler, lazyHttpHandler, withProblemResponses } from '../http/handler';
+import { acceptedResponse, retryAfterSeconds, statusResponse } from '../http/jobResponses';
 import { preferredWaitSeconds } from '../http/prefer';
-import { splitQuery, statusOptionsSchema } from '../http/statusOptions';
-import { jobUrls, publicOrigin } from '../http/urls';
-import { services } from '../services';
+import { splitQuery } from '../http/statusOptions';
+import { publicApiBase } from '../http/urls';
+import { type Services, services } from '../services';
 
 /**
  * `POST /api/jobs/{type}`: validates the request, streams the body to Blob storage (claim check),
@@ -20,16 +22,15 @@ import { services } from '../services';
  * `Idempotency-Key` replays the original job; `Prefer: wait=N` (RFC 7240) answers with the finished
  * result when the job ends within N seconds. Errors are problem details: 400, 404, 413, 415, 422, 503.
  */
-export async function submitJob(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  try {
-    const s = services();
+export function createSubmitJob(s: Pick<Services, 'jobs' | 'config' | 'results' | 'ready'>): HttpHandler {
+  return withProblemResponses('Submit', s.config, async (request, context) => {
     const { status, rest } = splitQuery(request.query);
     const statusOptions = statusOptionsSchema.safeParse(status);
     if (!statusOptions.success) {
       throw new ProblemError(400, 'Invalid status options.', { errors: fieldErrors(statusOptions.error, 'query') });
     }
     const length = request.headers.get('content-length');
-    const key = request.headers.get('idempotency-key');
+    const key = request.headers.get(headerNames.idempotencyKey);
     const caller = callerOf(request);
     const body = request.body ? Readable.fromWeb(request.body) : Readable.from([]);
     await s.ready();
@@ -45,11 +46,11 @@ export async function submitJob(request: HttpRequest, context: InvocationContext
       ...(caller ? { caller } : {}),
     });
     let job = submitted.job;
-    const urls = jobUrls(publicOrigin(request, s.config), job.id, statusOptions.data);
+    const urls = jobUrls(publicApiBase(request, s.config), job.id, statusOptions.data);
     context.info(`${submitted.replayed ? 'Replayed' : 'Accepted'} job ${job.id} (${job.type}, ${job.input.sizeBytes} bytes).`);
 
-    const wait = preferredWaitSeconds(request.headers.get('prefer'));
-    const extra: Record<string, string> = submitted.replayed ? { 'Idempotent-Replayed': 'true' } : {};
+    const wait = preferredWaitSeconds(request.headers.get(headerNames.prefer));
+    const extra: Record<string, string> = submitted.replayed ? { [headerNames.idempotentReplayed]: 'true' } : {};
     if (wait !== undefined) {
       // The job exists from here on: a failure while waiting (a status read, the result URL) must not
       // turn into an error the client could take for "nothing was created". It answers the normal
@@ -60,7 +61,7 @@ export async function submitJob(request: HttpRequest, context: InvocationContext
           await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
           job = (await s.jobs.get(job.id, caller)).job;
         }
-        extra['Preference-Applied'] = `wait=${wait}`;
+        extra[headerNames.preferenceApplied] = `wait=${wait}`;
         if (isTerminal(job.status)) {
           const done = await statusResponse(job, statusOptions.data, urls, 0, s.results);
           return { ...done, headers: { ...(done.headers as Record<string, string>), ...extra } };
@@ -69,20 +70,20 @@ export async function submitJob(request: HttpRequest, context: InvocationContext
         context.warn(
           `Prefer: wait for job ${job.id} stopped by ${describeError(err instanceof ProblemError ? (err.cause ?? err) : err)}; answering 202.`,
         );
-        delete extra['Preference-Applied'];
+        delete extra[headerNames.preferenceApplied];
       }
     }
     const accepted = acceptedResponse(job, urls, retryAfterSeconds(job, new Date(), s.config));
     return { ...accepted, headers: { ...(accepted.headers as Record<string, string>), ...extra } };
-  } catch (err) {
-    logFailure(context, 'Submit', err);
-    return errorResponse(err);
-  }
+  });
 }
+
+/** The registered handler: {@link createSubmitJob} over the process-wide services, built on the first request. */
+export const submitJob = lazyHttpHandler('Submit', () => createSubmitJob(services()));
 
 app.http('submitJob', {
   methods: ['POST'],
-  route: 'jobs/{type}',
+  route: jobRoutes.submit,
   authLevel: 'anonymous',
   handler: submitJob,
 });

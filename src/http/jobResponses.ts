@@ -1,72 +1,16 @@
 import { Readable } from 'node:stream';
 
 import type { HttpResponseInit } from '@azure/functions';
-import type { OrchestrationRuntimeStatus as DurableRuntimeStatus } from 'durable-functions';
-import { z } from 'zod';
 
+import { exposedHeaders, headerNames, type JobUrls, type StatusOptions } from '../contract/http';
+import { runtimeStatusOf } from '../contract/jobStatus';
+import type { AcceptedDocument, ProblemDetails, StatusDocument } from '../contract/schemas';
 import type { AppConfig } from '../core/config';
-import { type JobRecord, type JobStatus, jobStatusSchema, problemSchema } from '../core/jobs/model';
-import { type ProblemDetails, ProblemError, problemMediaType } from '../core/problem';
+import type { JobRecord } from '../core/jobs/model';
+import { ProblemError, problemMediaType, storageUnavailable } from '../core/problem';
 import { isTransientStorageError } from '../core/storage';
-import type { StatusOptions } from './statusOptions';
-import type { JobUrls } from './urls';
 
-/**
- * Durable Functions' `OrchestrationRuntimeStatus` enum, loaded from the one module of the
- * `durable-functions` package that defines it. The package's entry point would load its whole client
- * (axios, moment, lodash...: about 430 of the app's modules) at every cold start for this enum; the
- * package has no `exports` map, so the file is reachable, and test/unit/durableVocabulary.test.ts
- * checks that it is the very enum the package exports.
- */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- a deep require of the one module that defines the enum (see above); an import would load the package's entry point
-const durableStatusModule = require('durable-functions/lib/src/orchestrations/OrchestrationRuntimeStatus') as {
-  OrchestrationRuntimeStatus: typeof import('durable-functions').OrchestrationRuntimeStatus;
-};
-export const OrchestrationRuntimeStatus = durableStatusModule.OrchestrationRuntimeStatus;
-/** A value of {@link OrchestrationRuntimeStatus}. */
-export type OrchestrationRuntimeStatus = DurableRuntimeStatus;
-
-/**
- * Durable Functions' `runtimeStatus` for each job status, taken from the `durable-functions`
- * package's `OrchestrationRuntimeStatus` so the vocabulary cannot drift.
- */
-export const runtimeStatusOf: Record<JobStatus, OrchestrationRuntimeStatus> = {
-  NotStarted: OrchestrationRuntimeStatus.Pending,
-  Running: OrchestrationRuntimeStatus.Running,
-  Succeeded: OrchestrationRuntimeStatus.Completed,
-  Failed: OrchestrationRuntimeStatus.Failed,
-  Canceled: OrchestrationRuntimeStatus.Terminated,
-};
-
-/** The status document: what `GET /api/jobs/{id}` answers with (JSON). */
-export const statusDocumentSchema = z.object({
-  id: z.string(),
-  type: z.string(),
-  status: jobStatusSchema,
-  /** 0–100. */
-  percentComplete: z.number(),
-  progress: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
-  createdDateTime: z.string(),
-  lastUpdatedDateTime: z.string(),
-  /** Problem details (RFC 9457) when Failed or Canceled. */
-  error: problemSchema.optional(),
-  /** SAS URL of the result when Succeeded and asked for (`onComplete=status`). */
-  resourceLocation: z.string().optional(),
-  /** Durable Functions vocabulary: Pending | Running | Completed | Failed | Terminated. */
-  runtimeStatus: z.enum(OrchestrationRuntimeStatus),
-  /** Durable Functions `customStatus`: the progress. */
-  customStatus: z.object({ percentComplete: z.number(), progress: z.record(z.string(), z.unknown()) }),
-});
-export type StatusDocument = z.infer<typeof statusDocumentSchema>;
-
-/** The 202 body: status document plus the Durable-style management payload at top level. */
-export const acceptedDocumentSchema = statusDocumentSchema.extend({
-  statusQueryGetUri: z.string(),
-  terminatePostUri: z.string(),
-  purgeHistoryDeleteUri: z.string(),
-});
-
-/** Builds the status document of a job. */
+/** Builds the status document of a job (the contract's `statusDocumentSchema`): its public fields only. */
 export function toStatusDocument(job: JobRecord, resourceLocation?: string): StatusDocument {
   return {
     id: job.id,
@@ -83,10 +27,8 @@ export function toStatusDocument(job: JobRecord, resourceLocation?: string): Sta
   };
 }
 
-/** Headers a browser must be allowed to read cross-origin (CORS `Access-Control-Expose-Headers`). */
-export const exposedHeaders = 'Location, Operation-Location, Retry-After, Preference-Applied';
-
-const common = { 'Cache-Control': 'no-store', 'Access-Control-Expose-Headers': exposedHeaders };
+/** Headers of every job response: no caching (status answers change), and the headers a browser may read cross-origin. */
+const common = { 'Cache-Control': 'no-store', 'Access-Control-Expose-Headers': exposedHeaders.join(', ') };
 
 /**
  * `Retry-After` for a pending job, in whole seconds (RFC 9110 §10.2.3), within
@@ -120,27 +62,33 @@ export function problemResponse(p: ProblemDetails, headers: Record<string, strin
   return { status: p.status, headers: { ...common, ...headers, 'Content-Type': problemMediaType }, body: JSON.stringify(p) };
 }
 
-/**
- * Maps any error to a response: a {@link ProblemError} to its problem, a storage outage or
- * throttling to 503 + `Retry-After`, anything else to a generic 500 problem (no message, no stack
- * trace: those go to the log only).
- */
-export function errorResponse(err: unknown, retryAfter = 2): HttpResponseInit {
-  if (err instanceof ProblemError) return problemResponse(err.problem, err.headers);
-  if (isTransientStorageError(err)) {
-    return problemResponse(
-      { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Storage is temporarily unavailable; retry later.' },
-      { 'Retry-After': String(retryAfter) },
-    );
-  }
+/** The generic 500 problem of an unexpected error: no message, no stack trace (those go to the log only). */
+export function internalErrorResponse(): HttpResponseInit {
   return problemResponse({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'An unexpected error occurred.' });
+}
+
+/**
+ * Maps any error to a response: a {@link ProblemError} to its problem (and headers), a storage outage
+ * or throttling to {@link storageUnavailable}'s 503 with `Retry-After: retryAfterSeconds`, anything
+ * else to {@link internalErrorResponse}.
+ * @param retryAfterSeconds `JOBS_RETRY_AFTER_SECONDS`, the app's one `Retry-After` for a 503
+ */
+export function errorResponse(err: unknown, retryAfterSeconds: number): HttpResponseInit {
+  const known = isTransientStorageError(err) ? storageUnavailable(err, retryAfterSeconds) : err;
+  if (known instanceof ProblemError) return problemResponse(known.problem, known.headers);
+  return internalErrorResponse();
 }
 
 /** 202 with `Location` (the status URL), `Retry-After` and the status document: a pending job under `onPending=accepted`, and the answer to a cancel request. */
 export function statusAcceptedResponse(job: JobRecord, urls: JobUrls, retryAfter: number): HttpResponseInit {
   return {
     status: 202,
-    headers: { ...common, Location: urls.status, 'Retry-After': String(retryAfter), 'Content-Type': 'application/json' },
+    headers: {
+      ...common,
+      [headerNames.location]: urls.status,
+      [headerNames.retryAfter]: String(retryAfter),
+      'Content-Type': 'application/json',
+    },
     jsonBody: toStatusDocument(job),
   };
 }
@@ -148,15 +96,16 @@ export function statusAcceptedResponse(job: JobRecord, urls: JobUrls, retryAfter
 /** 202 Accepted for a new job: {@link statusAcceptedResponse} plus `Operation-Location` and the Durable-style management payload. */
 export function acceptedResponse(job: JobRecord, urls: JobUrls, retryAfter: number): HttpResponseInit {
   const base = statusAcceptedResponse(job, urls, retryAfter);
+  const body: AcceptedDocument = {
+    ...toStatusDocument(job),
+    statusQueryGetUri: urls.status,
+    terminatePostUri: urls.cancel,
+    purgeHistoryDeleteUri: urls.purge,
+  };
   return {
     ...base,
-    headers: { ...(base.headers as Record<string, string>), 'Operation-Location': urls.monitor },
-    jsonBody: {
-      ...toStatusDocument(job),
-      statusQueryGetUri: urls.status,
-      terminatePostUri: urls.cancel,
-      purgeHistoryDeleteUri: urls.purge,
-    },
+    headers: { ...(base.headers as Record<string, string>), [headerNames.operationLocation]: urls.monitor },
+    jsonBody: body,
   };
 }
 
@@ -180,7 +129,7 @@ export async function statusResponse(
     case 'NotStarted':
     case 'Running': {
       if (options.onPending === 'accepted') return statusAcceptedResponse(job, urls, retryAfter);
-      return { status: 200, headers: { ...json, 'Retry-After': String(retryAfter) }, jsonBody: toStatusDocument(job) };
+      return { status: 200, headers: { ...json, [headerNames.retryAfter]: String(retryAfter) }, jsonBody: toStatusDocument(job) };
     }
     case 'Succeeded':
       return succeededResponse(job, options, results);
@@ -199,7 +148,10 @@ async function succeededResponse(job: JobRecord, options: StatusOptions, results
   switch (options.onComplete) {
     case 'redirect':
     case 'seeOther':
-      return { status: options.onComplete === 'redirect' ? 302 : 303, headers: { ...common, Location: await results.url(result) } };
+      return {
+        status: options.onComplete === 'redirect' ? 302 : 303,
+        headers: { ...common, [headerNames.location]: await results.url(result) },
+      };
     case 'stream':
       return {
         status: 200,

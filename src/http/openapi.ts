@@ -1,41 +1,52 @@
 import { z } from 'zod';
-import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { createDocument, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 
+import { fillRoute, headerNames as h, jobRoutes, routePrefix } from '../contract/http';
+import { problemMediaType } from '../contract/problem';
+import {
+  acceptedDocumentSchema,
+  idempotencyKeySchema,
+  jobIdSchema,
+  problemSchema,
+  statusDocumentSchema,
+  statusOptionsSchema,
+} from '../contract/schemas';
+import { type Processor } from '../core/processors/processor';
 import { processors } from '../core/processors/registry';
-import { acceptedDocumentSchema, statusDocumentSchema } from './jobResponses';
-import { statusOptionsSchema } from './statusOptions';
-import { routePrefix } from './urls';
 
-/** Problem details (RFC 9457) as the API answers them. */
-const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .catchall(z.unknown())
-  .meta({ id: 'Problem' });
-
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
-const jobId = z.uuid().meta({ description: 'Job id (UUID v4, 122 random bits)' });
+const problem = (description: string) => ({ description, content: { [problemMediaType]: { schema: problemSchema } } });
 const retryAfter = z.string().regex(/^\d+$/).meta({ description: 'Seconds to wait before polling again (RFC 9110 §10.2.3)' });
-const statusDoc = statusDocumentSchema.meta({ id: 'StatusDocument' });
-const acceptedDoc = acceptedDocumentSchema.meta({ id: 'AcceptedDocument' });
-const statusQuery = statusOptionsSchema;
-const pendingHeaders = z.object({ 'Retry-After': retryAfter });
+const pendingHeaders = z.object({ [h.retryAfter]: retryAfter });
+/** A 503: storage unavailable, `Retry-After` = JOBS_RETRY_AFTER_SECONDS. */
+const unavailable = (description: string) => ({
+  ...problem(`${description}; retry after Retry-After (JOBS_RETRY_AFTER_SECONDS)`),
+  headers: pendingHeaders,
+});
 const applied = z
   .string()
   .optional()
   .meta({ description: '`wait=N`: the wait honoured (RFC 7240 §3), when the request had `Prefer: wait=N`' });
 const replayed = z.literal('true').optional().meta({ description: 'The original job of this Idempotency-Key, not a new one' });
-const waitedHeaders = z.object({ 'Preference-Applied': applied, 'Idempotent-Replayed': replayed });
+const waitedHeaders = z.object({ [h.preferenceApplied]: applied, [h.idempotentReplayed]: replayed });
+
+/**
+ * The content of a 200 that is either the status document or, with `onComplete=stream`, a finished
+ * job's result bytes in their own media type: each processor's `resultMediaType`, with its
+ * `resultSchema` when it has one.
+ */
+function documentOrResult(of: readonly Processor<unknown>[]): ZodOpenApiResponseObject['content'] {
+  const content: Record<string, { schema: z.ZodType }> = {};
+  const json: z.ZodType[] = [statusDocumentSchema];
+  for (const p of of) {
+    if (p.resultMediaType === 'application/json') json.push(p.resultSchema ?? z.unknown());
+    else content[p.resultMediaType] = { schema: z.string().meta({ format: 'binary' }) };
+  }
+  return { 'application/json': { schema: json.length === 1 ? statusDocumentSchema : z.union(json) }, ...content };
+}
 
 function submitOperation(type: string) {
   const p = processors.get(type)!;
-  const query = (p.optionsSchema as unknown as z.ZodObject).extend(statusQuery.shape);
+  const query = (p.optionsSchema as unknown as z.ZodObject).extend(statusOptionsSchema.shape);
   return {
     post: {
       operationId: `submit_${type.replace(/-/g, '_')}`,
@@ -45,13 +56,10 @@ function submitOperation(type: string) {
       requestParams: {
         query,
         header: z.object({
-          'Idempotency-Key': z
-            .string()
-            .min(1)
-            .max(255)
+          [h.idempotencyKey]: idempotencyKeySchema
             .optional()
             .meta({ description: 'Same key + same request replays the original job; a different request gets 422' }),
-          Prefer: z
+          [h.prefer]: z
             .string()
             .optional()
             .meta({ description: '`wait=N` (RFC 7240): answer with the finished result when the job ends within N s (max 30)' }),
@@ -67,22 +75,27 @@ function submitOperation(type: string) {
         '202': {
           description: 'Accepted: poll `Location` (or `Operation-Location`, always 200) after `Retry-After` seconds',
           headers: z.object({
-            Location: z.url(),
-            'Operation-Location': z.url(),
-            'Retry-After': retryAfter,
-            'Preference-Applied': applied,
-            'Idempotent-Replayed': replayed,
+            [h.location]: z.url(),
+            [h.operationLocation]: z.url(),
+            [h.retryAfter]: retryAfter,
+            [h.preferenceApplied]: applied,
+            [h.idempotentReplayed]: replayed,
           }),
-          content: { 'application/json': { schema: acceptedDoc } },
+          content: { 'application/json': { schema: acceptedDocumentSchema } },
         },
-        '200': { description: 'With `Prefer: wait=N`, the finished job answered as the status URL would', headers: waitedHeaders },
+        '200': {
+          description:
+            'With `Prefer: wait=N`, the finished job answered as the status URL would (onComplete=stream: the result; status: the document)',
+          headers: waitedHeaders,
+          content: documentOrResult([p]),
+        },
         '302': {
           description: 'With `Prefer: wait=N`, the finished job: redirect to the result SAS URL',
-          headers: waitedHeaders.extend({ Location: z.url() }),
+          headers: waitedHeaders.extend({ [h.location]: z.url() }),
         },
         '303': {
           description: 'With `Prefer: wait=N` and onComplete=seeOther: as 302',
-          headers: waitedHeaders.extend({ Location: z.url() }),
+          headers: waitedHeaders.extend({ [h.location]: z.url() }),
         },
         '400': problem('Invalid options, header or body (field-level `errors`)'),
         '404': problem('Unknown job type'),
@@ -92,11 +105,11 @@ function submitOperation(type: string) {
           ...problem(
             'The first request with this Idempotency-Key is still being processed (with Retry-After) or belongs to another caller; with `Prefer: wait=N`, the job was canceled',
           ),
-          headers: z.object({ 'Retry-After': retryAfter.optional() }),
+          headers: z.object({ [h.retryAfter]: retryAfter.optional() }),
         },
         '422': problem('Idempotency-Key reused with a different request; with `Prefer: wait=N`, the processor rejected the input'),
         '500': problem('With `Prefer: wait=N`, processing failed'),
-        '503': { ...problem('Storage unavailable; retry after Retry-After'), headers: pendingHeaders },
+        '503': unavailable('Storage unavailable'),
       },
     },
   };
@@ -109,64 +122,67 @@ function submitOperation(type: string) {
 export function openApiDocument(): ReturnType<typeof createDocument> {
   const base = `/${routePrefix}`;
   const paths: ZodOpenApiPathsObject = {};
-  for (const type of processors.keys()) paths[`${base}/jobs/${type}`] = submitOperation(type);
-  paths[`${base}/jobs/{id}`] = {
+  const path = (route: string) => `${base}/${route}`;
+  const jobId = z.object({ id: jobIdSchema });
+  for (const type of processors.keys()) paths[path(fillRoute(jobRoutes.submit, { type }))] = submitOperation(type);
+  paths[path(jobRoutes.job)] = {
     get: {
       operationId: 'getJobStatus',
-      summary: 'Status monitor of a job',
+      summary: 'Status URL and status monitor (onComplete=status) of a job',
       tags: ['jobs'],
-      requestParams: { path: z.object({ id: jobId }), query: statusQuery },
+      requestParams: { path: jobId, query: statusOptionsSchema },
       responses: {
         '200': {
-          description: 'Pending (onPending=ok), or finished: document (onComplete=status) or result bytes (onComplete=stream)',
-          headers: z.object({ 'Retry-After': retryAfter.optional() }),
-          content: { 'application/json': { schema: statusDoc } },
+          description:
+            'Pending (onPending=ok), or finished: document (onComplete=status) or result bytes in their media type (onComplete=stream)',
+          headers: z.object({ [h.retryAfter]: retryAfter.optional() }),
+          content: documentOrResult([...processors.values()]),
         },
         '202': {
           description: 'Pending with onPending=accepted',
-          headers: z.object({ Location: z.url(), 'Retry-After': retryAfter }),
-          content: { 'application/json': { schema: statusDoc } },
+          headers: z.object({ [h.location]: z.url(), [h.retryAfter]: retryAfter }),
+          content: { 'application/json': { schema: statusDocumentSchema } },
         },
         '302': {
           description: 'Succeeded (onComplete=redirect): Location is a short-lived read-only SAS URL of the result',
-          headers: z.object({ Location: z.url() }),
+          headers: z.object({ [h.location]: z.url() }),
         },
-        '303': { description: 'Succeeded (onComplete=seeOther): as 302', headers: z.object({ Location: z.url() }) },
+        '303': { description: 'Succeeded (onComplete=seeOther): as 302', headers: z.object({ [h.location]: z.url() }) },
         '400': problem('Invalid status option'),
         '404': problem('Unknown or expired job'),
         '409': problem('The job was canceled'),
         '422': problem('The processor rejected the input'),
         '500': problem('Processing failed'),
-        '503': { ...problem('Storage unavailable'), headers: pendingHeaders },
+        '503': unavailable('Storage unavailable'),
       },
     },
     delete: {
       operationId: 'purgeJob',
       summary: 'Cancel if needed and delete everything stored for the job',
       tags: ['jobs'],
-      requestParams: { path: z.object({ id: jobId }) },
+      requestParams: { path: jobId },
       responses: {
         '204': { description: 'Deleted' },
         '404': problem('Unknown job'),
-        '503': { ...problem('Storage unavailable'), headers: pendingHeaders },
+        '503': unavailable('Storage unavailable'),
       },
     },
   };
-  paths[`${base}/jobs/{id}/cancel`] = {
+  paths[path(jobRoutes.cancel)] = {
     post: {
       operationId: 'cancelJob',
       summary: 'Cancel a job',
       tags: ['jobs'],
-      requestParams: { path: z.object({ id: jobId }) },
+      requestParams: { path: jobId },
       responses: {
         '202': {
           description: 'Canceled, or cancel requested for a running job',
-          headers: z.object({ Location: z.url(), 'Retry-After': retryAfter }),
-          content: { 'application/json': { schema: statusDoc } },
+          headers: z.object({ [h.location]: z.url(), [h.retryAfter]: retryAfter }),
+          content: { 'application/json': { schema: statusDocumentSchema } },
         },
         '404': problem('Unknown job'),
         '409': problem('Already finished'),
-        '503': { ...problem('Storage unavailable'), headers: pendingHeaders },
+        '503': unavailable('Storage unavailable'),
       },
     },
   };
@@ -197,15 +213,5 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         'Submit long-running jobs (202 Accepted), poll their status monitor, fetch results through short-lived SAS URLs. Reference: docs/api.md in the project repository.',
     },
     paths,
-    // Result documents of the processors with a JSON result (fetched from the result URL, or as the
-    // status monitor's body with onComplete=stream), keyed by their schema's meta id.
-    components: {
-      schemas: Object.fromEntries(
-        [...processors.values()].flatMap((p) => {
-          const id = p.resultSchema === undefined ? undefined : p.resultSchema.meta()?.id;
-          return id === undefined ? [] : [[id, p.resultSchema!]];
-        }),
-      ),
-    },
   });
 }

@@ -1,9 +1,7 @@
+import { routePrefix } from '../contract/http';
 import type { AppConfig } from '../core/config';
-import type { StatusOptions } from './statusOptions';
-import { defaultStatusOptions } from './statusOptions';
 
-/** `extensions.http.routePrefix` of host.json (a consistency test keeps them equal). */
-export const routePrefix = 'api';
+export { routePrefix } from '../contract/http';
 
 /** What URL building needs from a request: its URL and headers. */
 export interface RequestLike {
@@ -38,30 +36,10 @@ export function publicOrigin(req: RequestLike, config: Pick<AppConfig, 'publicBa
   return own.origin;
 }
 
-/** The URLs of one job, all absolute. */
-export interface JobUrls {
-  /** Status URL carrying the caller's status options (the `Location` of the 202). */
-  status: string;
-  /** Status monitor form (`onComplete=status`): always 200 with `status` (`Operation-Location`). */
-  monitor: string;
-  /** `POST` here cancels the job (Durable `terminatePostUri`). */
-  cancel: string;
-  /** `DELETE` here purges the job (Durable `purgeHistoryDeleteUri`). */
-  purge: string;
-}
-
-/** Builds a job's URLs; status options equal to the defaults are left out of the query. */
-export function jobUrls(origin: string, id: string, options: StatusOptions): JobUrls {
-  const base = `${origin}/${routePrefix}/jobs/${id}`;
-  const q = new URLSearchParams();
-  if (options.onPending !== defaultStatusOptions.onPending) q.set('onPending', options.onPending);
-  if (options.onComplete !== defaultStatusOptions.onComplete) q.set('onComplete', options.onComplete);
-  const query = q.toString();
-  const monitorQuery = new URLSearchParams({ onComplete: 'status' }).toString();
-  return {
-    status: query ? `${base}?${query}` : base,
-    monitor: `${base}?${monitorQuery}`,
-    cancel: `${base}/cancel`,
-    purge: base,
-  };
+/**
+ * The public base of the job API for absolute URLs: {@link publicOrigin} followed by the route prefix
+ * (`https://host/api`), to build a job's URLs with the contract's `jobUrls`.
+ */
+export function publicApiBase(req: RequestLike, config: Pick<AppConfig, 'publicBaseUrl' | 'trustForwardedHeaders'>): string {
+  return `${publicOrigin(req, config)}/${routePrefix}`;
 }

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
 import { BlobServiceClient } from '@azure/storage-blob';
+import { build } from 'esbuild';
 
 import {
   backoffDelayMs,
@@ -14,7 +16,6 @@ import {
   traceparentPattern,
 } from '../../src/client';
 import { JobStore } from '../../src/core/jobs/jobStore';
-import type { StatusDocument } from '../../src/http/jobResponses';
 import { generatedCsv, vegaCsv } from '../support/datasets';
 import { startTestHost, type TestHost } from '../support/localHost';
 import { type ReferenceCsvReport, referenceCsvReport } from '../support/referenceCsvStats';
@@ -24,9 +25,24 @@ import { type ReferenceCsvReport, referenceCsvReport } from '../support/referenc
  * checks of its timing rules with an injected fetch.
  */
 
-// Compile-time check (npm run typecheck): the server's status document fits the client's type.
-const serverDocFitsClientType = (d: StatusDocument): JobStatusDocument => d;
-void serverDocFitsClientType;
+test('the client and the page bundle without any npm package: the contract reaches them without zod', async () => {
+  // The client imports the contract's plain values (src/contract/http.ts, jobStatus.ts, problem.ts) and
+  // only the types of its zod schemas; a value import of a schema module would bundle zod (about 450 kB).
+  const src = join(__dirname, '..', '..', 'src');
+  for (const entry of [join(src, 'client', 'index.ts'), join(src, 'ui', 'app.ts')]) {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'browser',
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((f) => f.includes('node_modules'))).toEqual([]);
+    expect(inputs.filter((f) => f.startsWith('src/contract/')).length).toBeGreaterThanOrEqual(2);
+  }
+});
 
 let host: TestHost;
 let big: Buffer;

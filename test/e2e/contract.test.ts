@@ -211,7 +211,7 @@ describe('Prefer: wait (RFC 7240)', () => {
   });
 });
 
-test('CORS: preflight is answered and responses expose Location, Operation-Location and Retry-After', async () => {
+test('CORS: preflight is answered and responses expose Location, Operation-Location, Retry-After, Preference-Applied and Idempotent-Replayed', async () => {
   const pre = await fetch(`${host.baseUrl}/api/jobs/csv-report`, {
     method: 'OPTIONS',
     headers: {
@@ -233,7 +233,9 @@ test('CORS: preflight is answered and responses expose Location, Operation-Locat
     .get('access-control-expose-headers')!
     .split(',')
     .map((h) => h.trim().toLowerCase());
-  expect(exposed).toEqual(expect.arrayContaining(['location', 'operation-location', 'retry-after']));
+  expect(exposed).toEqual(
+    expect.arrayContaining(['location', 'operation-location', 'retry-after', 'preference-applied', 'idempotent-replayed']),
+  );
 });
 
 describe('URLs behind a gateway', () => {

@@ -1,23 +1,29 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
+import { QueueClient } from '@azure/storage-queue';
 
+import { loadConfig } from '../../src/core/config';
 import { decodeBase64Strict } from '../../src/core/jobs/messageCodec';
+import { createCancelJob } from '../../src/functions/cancelJob';
+import { createGetJobStatus, getJobStatus as registeredGetJobStatus } from '../../src/functions/getJobStatus';
+import { createProcessJob } from '../../src/functions/processJob';
+import { createPurgeJob } from '../../src/functions/purgeJob';
+import { createSubmitJob } from '../../src/functions/submitJob';
+import { createServices } from '../../src/services';
 import { isolatedSettings } from '../support/env';
 
 /**
- * The function handlers themselves, called with real `HttpRequest` / `InvocationContext` objects
- * from `@azure/functions` (as the library's own tests do), against Azurite.
+ * The function handlers themselves, built by their factories over services of an isolated
+ * configuration (no environment variable is set) and called with real `HttpRequest` /
+ * `InvocationContext` objects from `@azure/functions` (as the library's own tests do), against Azurite.
  */
 const settings = isolatedSettings();
-Object.assign(process.env, settings);
-
-// Imported after the settings are in place: the services read them on first use.
-/* eslint-disable @typescript-eslint/no-require-imports */
-const { submitJob } = require('../../src/functions/submitJob') as typeof import('../../src/functions/submitJob');
-const { getJobStatus } = require('../../src/functions/getJobStatus') as typeof import('../../src/functions/getJobStatus');
-const { processJob } = require('../../src/functions/processJob') as typeof import('../../src/functions/processJob');
-const { cancelJob } = require('../../src/functions/cancelJob') as typeof import('../../src/functions/cancelJob');
-const { purgeJob } = require('../../src/functions/purgeJob') as typeof import('../../src/functions/purgeJob');
-const { services } = require('../../src/services') as typeof import('../../src/services');
+const s = createServices(loadConfig(settings));
+const submitJob = createSubmitJob(s);
+const getJobStatus = createGetJobStatus(s);
+const processJob = createProcessJob(s);
+const cancelJob = createCancelJob(s);
+const purgeJob = createPurgeJob(s);
+const queue = new QueueClient(settings.AzureWebJobsStorage!, settings.JOBS_QUEUE_NAME!);
 
 const base = 'http://localhost:7071/api';
 const context = () => new InvocationContext({ invocationId: crypto.randomUUID(), functionName: 'test', logHandler: () => undefined });
@@ -31,12 +37,11 @@ function get(id: string, query = '') {
 
 /** Takes this job's message off the queue and runs the queue-triggered function on it, as the host would. */
 async function deliver(jobId: string) {
-  const q = services().queue.queue;
-  const { receivedMessageItems } = await q.receiveMessages({ numberOfMessages: 32 });
+  const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
   const mine = receivedMessageItems.find((m) => JSON.parse(decodeBase64Strict(m.messageText).toString()).jobId === jobId);
   expect(mine).toBeDefined();
   await processJob(JSON.parse(decodeBase64Strict(mine!.messageText).toString()), context());
-  await q.deleteMessage(mine!.messageId, mine!.popReceipt);
+  await queue.deleteMessage(mine!.messageId, mine!.popReceipt);
 }
 
 test('submit → 202, process, status → 302 to a SAS URL that serves the report', async () => {
@@ -86,6 +91,25 @@ test('cancel and purge', async () => {
   const purged = await purgeJob(new HttpRequest({ method: 'DELETE', url: `${base}/jobs/${id}`, params: { id } }), context());
   expect(purged.status).toBe(204);
   expect((await getJobStatus(get(id), context())).status).toBe(404);
+});
+
+test('the registered default reads its settings on the first request: without storage settings, a 500 problem', async () => {
+  const saved = { ...process.env };
+  for (const k of Object.keys(process.env)) if (k.startsWith('AzureWebJobsStorage')) delete process.env[k];
+  try {
+    const logged: string[] = [];
+    const ctx = new InvocationContext({
+      invocationId: 'x',
+      functionName: 'getJobStatus',
+      logHandler: (_level, ...a) => logged.push(a.join(' ')),
+    });
+    const res = await registeredGetJobStatus(get(crypto.randomUUID()), ctx);
+    expect(res.status).toBe(500);
+    expect(new Headers(res.headers as Record<string, string>).get('content-type')).toBe('application/problem+json');
+    expect(logged.join('\n')).toMatch(/Status failed: ConfigurationError: Storage is not configured/);
+  } finally {
+    Object.assign(process.env, saved);
+  }
 });
 
 test('errors never carry a stack trace or a setting value', async () => {

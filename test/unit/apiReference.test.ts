@@ -3,12 +3,10 @@ import { join } from 'node:path';
 
 import MarkdownIt from 'markdown-it';
 
-import { jobStatusSchema } from '../../src/core/jobs/model';
+import { exposedHeaders, routePrefix, statusOptionKeys } from '../../src/contract/http';
+import { jobStatuses, runtimeStatuses } from '../../src/contract/jobStatus';
 import { processors } from '../../src/core/processors/registry';
-import { runtimeStatusOf } from '../../src/http/jobResponses';
 import { openApiDocument } from '../../src/http/openapi';
-import { statusOptionKeys } from '../../src/http/statusOptions';
-import { routePrefix } from '../../src/http/urls';
 
 /**
  * The API reference (docs/api.md) and the OpenAPI document (src/http/openapi.ts) agree. The
@@ -114,7 +112,7 @@ interface Parameter {
 interface Operation {
   parameters?: Parameter[];
   requestBody?: { content: Record<string, unknown> };
-  responses: Record<string, { headers?: Record<string, unknown> }>;
+  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: Record<string, unknown> }> }>;
 }
 interface ObjectSchema {
   properties: Record<string, { enum?: string[] }>;
@@ -217,11 +215,12 @@ test('the status document table lists exactly the StatusDocument fields, with th
   const rows = table(section('The status document'), 'field').rows;
   expectFields(rows, 'field', Object.keys(schema.properties), schema.required ?? []);
   // Enumerations: the documented values are the ones the code produces, each allowed by the OpenAPI enum.
-  const emitted: Record<string, string[]> = { status: [...jobStatusSchema.options], runtimeStatus: Object.values(runtimeStatusOf) };
+  const emitted: Record<string, string[]> = { status: [...jobStatuses], runtimeStatus: [...runtimeStatuses] };
   for (const [field, property] of Object.entries(schema.properties)) {
     if (!property.enum) continue;
     expect({ field, emittedKnown: emitted[field] !== undefined }).toEqual({ field, emittedKnown: true });
-    for (const v of emitted[field]!) expect(property.enum).toContain(v);
+    // The OpenAPI enum is exactly what the code emits: a client may rely on every value it lists.
+    expect({ field, openApi: [...property.enum].sort() }).toEqual({ field, openApi: [...new Set(emitted[field])].sort() });
     const row = rows.find((r) => spans(r.field).join() === field)!;
     const documentedValues = [...new Set(spans(row.meaning).filter((v) => property.enum!.includes(v)))].sort();
     expect({ field, values: documentedValues }).toEqual({ field, values: [...new Set(emitted[field])].sort() });
@@ -242,6 +241,50 @@ test('the problem details table lists exactly the Problem members', () => {
   const s = section('Problem details');
   const members = table(s, 'member').rows;
   expectFields(members, 'member', Object.keys(problem.properties), problem.required ?? []);
+});
+
+test("the status document's error is the Problem schema itself", () => {
+  const error = openApi.components.schemas.StatusDocument!.properties.error as { $ref?: string };
+  expect(error).toEqual({ $ref: '#/components/schemas/Problem' });
+});
+
+test('job ids are UUID v4 in the OpenAPI document, as the code accepts them', () => {
+  const ids = operations.flatMap(({ op }) => (op.parameters ?? []).filter((p) => p.in === 'path' && p.name === 'id'));
+  expect(ids.length).toBe(3);
+  for (const p of ids) {
+    const pattern = new RegExp((p.schema as { pattern: string }).pattern);
+    expect(pattern.test('0b6f7d52-3c1e-4a8b-9d2f-5e6a7b8c9d0e')).toBe(true);
+    // A UUID of another version (here v1, then v7) is an unknown job (404), not an id.
+    expect(pattern.test('0b6f7d52-3c1e-1a8b-9d2f-5e6a7b8c9d0e')).toBe(false);
+    expect(pattern.test('0b6f7d52-3c1e-7a8b-9d2f-5e6a7b8c9d0e')).toBe(false);
+  }
+});
+
+test("the 200 of the status URL (and of a submit with Prefer: wait) lists each processor's result media type", () => {
+  const status = openApi.paths[`${base}/jobs/{id}`]!.get!.responses['200']!.content!;
+  expect(Object.keys(status)).toEqual(expect.arrayContaining([...new Set([...processors.values()].map((p) => p.resultMediaType))]));
+  // application/json: the status document, or a JSON result (onComplete=stream).
+  const json = JSON.stringify(status['application/json']!.schema);
+  expect(json).toContain('#/components/schemas/StatusDocument');
+  for (const p of processors.values()) {
+    const id = p.resultSchema?.meta()?.id;
+    if (p.resultMediaType === 'application/json' && id) expect(json).toContain(`#/components/schemas/${id}`);
+    const submit = openApi.paths[`${base}/jobs/${p.type}`]!.post!.responses['200']!.content!;
+    expect(Object.keys(submit)).toContain(p.resultMediaType);
+  }
+});
+
+test('the CORS exposed headers are every header a job response sends for a client to read', () => {
+  const sent = new Set(
+    operations
+      .filter((o) => o.path.startsWith(`${base}/jobs/`))
+      .flatMap(({ op }) => Object.values(op.responses).flatMap((r) => Object.keys(r.headers ?? {}))),
+  );
+  expect([...sent].sort()).toEqual([...exposedHeaders].sort());
+  const conventions = section('Conventions')
+    .body.map((t) => t.content)
+    .join('\n');
+  for (const name of exposedHeaders) expect(conventions).toContain(`\`${name}\``);
 });
 
 test('every in-page link of the reference points at a heading', () => {
