@@ -1,32 +1,14 @@
 import { z } from 'zod';
 
-/**
- * Lifecycle of a job (Azure REST API guidelines, long-running operations: `NotStarted`, `Running`,
- * `Succeeded`, `Failed`, `Canceled`).
- */
-export const jobStatusSchema = z.enum(['NotStarted', 'Running', 'Succeeded', 'Failed', 'Canceled']);
-export type JobStatus = z.infer<typeof jobStatusSchema>;
+import { isTerminal, type JobStatus, terminalJobStatuses } from '../../contract/jobStatus';
+import { jobIdSchema, jobStatusSchema, problemSchema } from '../../contract/schemas';
+
+// The job status, job id and problem details are the API contract's (src/contract); the record adds
+// what only the server keeps.
+export { isTerminal, jobIdSchema, type JobStatus, jobStatusSchema, problemSchema };
 
 /** Terminal states: nothing moves a job out of them. */
-export const terminalStatuses: ReadonlySet<JobStatus> = new Set(['Succeeded', 'Failed', 'Canceled']);
-
-/** True when `status` is Succeeded, Failed or Canceled. */
-export function isTerminal(status: JobStatus): boolean {
-  return terminalStatuses.has(status);
-}
-
-/** Job ids: UUID v4 from `crypto.randomUUID()` (122 random bits, RFC 9562 §5.4). */
-export const jobIdSchema = z.uuid({ version: 'v4' });
-
-/** Problem details persisted with a Failed or Canceled job (RFC 9457). */
-export const problemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-  })
-  .catchall(z.unknown());
+export const terminalStatuses: ReadonlySet<JobStatus> = new Set(terminalJobStatuses);
 
 /** Where the result of a Succeeded job is stored. */
 export const resultRefSchema = z.object({
