@@ -4,11 +4,12 @@
  * then show the report as a table with small charts and a download link to the result's SAS URL.
  * Cancel aborts the wait, which cancels the job server-side.
  */
-import { createJobClient, isAbortError, JobProblemError, type JobStatusDocument } from '../client';
+import { createJobClient, isAbortError, JobProblemError, type JobStatus, type JobStatusDocument } from '../client';
 import { byId, h } from './dom';
 import { type CsvReport, formatCount, reportRows } from './report';
 
-const statusLabels: Record<string, string> = {
+/** What the page shows for each status (typed by the contract, so a new status fails to compile here). */
+const statusLabels: Record<JobStatus, string> = {
   NotStarted: 'Queued',
   Running: 'Running',
   Succeeded: 'Done',
@@ -38,7 +39,7 @@ function start(): void {
   const showProgress = (doc: JobStatusDocument) => {
     progress.value = doc.status === 'Succeeded' ? 100 : doc.percentComplete;
     const rows = typeof doc.progress.rows === 'number' ? `, ${formatCount(doc.progress.rows)} rows read` : '';
-    progressText.textContent = `${statusLabels[doc.status] ?? doc.status}: ${Math.round(progress.value)} %${rows}`;
+    progressText.textContent = `${statusLabels[doc.status]}: ${Math.round(progress.value)} %${rows}`;
   };
 
   const showError = (lines: string[]) => {
