@@ -84,7 +84,7 @@ export function startQueueListener(opts: QueueListenerOptions): QueueListener {
     log(`Message ${msg.messageId} moved to ${poisonQueue.name} (${reason}).`);
   }
 
-  async function process(msg: DequeuedMessageItem): Promise<void> {
+  async function handleMessage(msg: DequeuedMessageItem): Promise<void> {
     let popReceipt = msg.popReceipt;
     let nextVisibleOn = msg.nextVisibleOn;
     if (msg.dequeueCount > o.maxDequeueCount) return poison(msg, popReceipt, `dequeue count ${msg.dequeueCount} over ${o.maxDequeueCount}`);
@@ -169,7 +169,7 @@ export function startQueueListener(opts: QueueListenerOptions): QueueListener {
         else log(`Polling ${queue.name} failed: ${(err as Error).message}`);
       }
       for (const msg of messages) {
-        const p = process(msg)
+        const p = handleMessage(msg)
           .catch((err: unknown) => log(`Handling message ${msg.messageId} failed: ${(err as Error).message}`))
           .finally(() => running.delete(p));
         running.add(p);

@@ -40,14 +40,14 @@ export function startTimerListener(core: CoreApi, reg: Registration, schedule: s
       .finally(() => {
         running = undefined;
       });
-    schedule_(next);
+    armTimer(next);
   };
-  const schedule_ = (at: Date) => {
+  const armTimer = (at: Date) => {
     if (stopped) return;
     timer = setTimeout(() => fire(at), Math.max(0, at.getTime() - Date.now()));
   };
   if (reg.trigger.runOnStartup === true) fire(new Date());
-  else schedule_(cron.next().toDate());
+  else armTimer(cron.next().toDate());
   return {
     async stop() {
       stopped = true;
