@@ -177,9 +177,19 @@ async function main(): Promise<void> {
     const floor2: number[] = [];
     const perJob: SeenCall[] = [];
     const submitCalls: SeenCall[] = [];
+    const submitSpan: number[] = [];
+    const refused: number[] = [];
     for (let i = 0; i < runs; i++) {
       floor.push(await timed(issueFloor));
       floor2.push(await timed(designFloor));
+      refused.push(
+        await timed(async () => {
+          // The same POST through the host, refused before any storage call (415).
+          const res = await fetch(`${base}/api/jobs/csv-report`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: csv });
+          await res.arrayBuffer();
+          if (res.status !== 415) throw new Error(`expected 415, got ${res.status}`);
+        }),
+      );
       const mark = proxy.calls.length;
       let id = '';
       app.push(await timed(async () => (id = (await submit()).id)));
@@ -187,7 +197,9 @@ async function main(): Promise<void> {
       await waitDone(id);
       await sleep(300); // the worker's last calls (marker, message delete) follow the record
       perJob.push(...jobCalls(proxy.calls.slice(mark), id));
-      submitCalls.push(...jobCalls(proxy.calls.slice(mark, afterSubmit), id));
+      const own = jobCalls(proxy.calls.slice(mark, afterSubmit), id);
+      submitCalls.push(...own);
+      submitSpan.push(max(own.map((c) => c.answeredAt ?? c.at)) - Math.min(...own.map((c) => c.at)));
       if (i % 10 === 9) await floorQueue.clearMessages();
     }
     await floorQueue.clearMessages();
@@ -274,13 +286,20 @@ async function main(): Promise<void> {
         '',
       ],
       [
+        '  same POST refused before any storage call (415)',
+        ms(median(refused)),
+        `storage calls of a submit span ${ms(median(submitSpan))} (first call's arrival at the proxy to the last answer)`,
+        '',
+        '',
+      ],
+      [
         'status poll of a finished job (onComplete=status)',
         ms(median(poll)),
         `${ms(median(get))} (one blob GET of the record)`,
         `${(median(poll) / median(get)).toFixed(2)}×`,
         '≤ 1.2×',
       ],
-      ['  host round trip with no storage call (404)', ms(median(bare)), '', '', ''],
+      ['  host round trip with no storage call (GET, 404)', ms(median(bare)), '', '', ''],
       [
         'storage transactions per small job',
         String(+(perJob.length / runs).toFixed(2)),

@@ -63,6 +63,8 @@ export interface SeenCall {
   at: number;
   /** HTTP status storage answered with (set once the answer arrived; absent for faults and resets). */
   status?: number;
+  /** When storage's answer arrived (epoch ms). */
+  answeredAt?: number;
   /** For `dequeue`: how many messages the answer delivered (0: an empty poll). */
   delivered?: number;
 }
@@ -245,6 +247,7 @@ export class StorageProxy {
     const upstream = httpRequest({ host: this.target.host, port: targetPort, method: req.method, path: url, headers }, (up) => {
       rule?.onAnswered?.();
       call.status = up.statusCode ?? 0;
+      call.answeredAt = Date.now();
       if (kind === 'dequeue') {
         // Get Messages answers <QueueMessagesList> with one <QueueMessage> per delivered message.
         call.delivered = 0;
