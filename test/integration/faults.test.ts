@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 
+import { classify, StorageProxy as FaultProxy } from '../../dev/storageProxy';
 import { loadConfig } from '../../src/core/config';
 import { submitBounds } from '../../src/core/jobs/bounds';
 import { JobReconciler } from '../../src/core/jobs/jobReconciler';
@@ -7,7 +8,6 @@ import { decodeBase64Strict, parseJobMessage } from '../../src/core/jobs/message
 import { ProblemError } from '../../src/core/problem';
 import { createServices, type Services } from '../../src/services';
 import { storageConnectionString, uniqueName } from '../support/env';
-import { classify, StorageProxy as FaultProxy } from '../../dev/storageProxy';
 import { startTestHost } from '../support/localHost';
 import { type ClientRequest, guaranteeViolations, JobsInspector, sleep, smallCsv, stopHost, timedSubmit, track } from '../support/soak';
 

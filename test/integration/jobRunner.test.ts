@@ -94,7 +94,8 @@ test('a job canceled before it starts is not processed', async () => {
 test('a running job that is canceled stops within the bound and leaves no result', async () => {
   const job = await submitCsv(generatedCsv(12 * 1024 * 1024));
   const run = s.runner.run(message(job.id), log);
-  for (let i = 0; i < 200 && (await s.store.records.get(job.id))!.job.status !== 'Running'; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && (await s.store.records.get(job.id))!.job.status !== 'Running'; i++)
+    await new Promise((r) => setTimeout(r, 10));
   const requested = Date.now();
   await service.cancel(job.id);
   expect(await run).toBe('canceled');

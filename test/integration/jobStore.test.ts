@@ -70,7 +70,9 @@ test('a write with a stale ETag is rejected by storage (412)', async () => {
 test('concurrent read-modify-write updates are all applied (optimistic concurrency retries)', async () => {
   const job = newJob();
   await store.records.create(job);
-  await Promise.all(Array.from({ length: 6 }, () => store.records.update(job.id, (j) => ({ ...j, attempts: j.attempts + 1 }), { maxAttempts: 50 })));
+  await Promise.all(
+    Array.from({ length: 6 }, () => store.records.update(job.id, (j) => ({ ...j, attempts: j.attempts + 1 }), { maxAttempts: 50 })),
+  );
   expect((await store.records.get(job.id))?.job.attempts).toBe(6);
 });
 
@@ -80,7 +82,9 @@ test('two racing completions: exactly one wins, the other sees a terminal job', 
   await store.records.update(job.id, (j) => machine.start(j, new Date()));
   const results = await Promise.allSettled(
     [1, 2].map((n) =>
-      store.records.update(job.id, (j) => machine.succeed(j, { blobName: `r${n}`, contentType: 'application/json', sizeBytes: n }, new Date())),
+      store.records.update(job.id, (j) =>
+        machine.succeed(j, { blobName: `r${n}`, contentType: 'application/json', sizeBytes: n }, new Date()),
+      ),
     ),
   );
   expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

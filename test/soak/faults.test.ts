@@ -1,6 +1,6 @@
+import { type Fault, type OperationKind, StorageProxy as FaultProxy } from '../../dev/storageProxy';
 import { generatedCsv } from '../support/datasets';
 import { storageConnectionString, uniqueName } from '../support/env';
-import { type Fault, type OperationKind, StorageProxy as FaultProxy } from '../../dev/storageProxy';
 import { startTestHost, type TestHost } from '../support/localHost';
 import {
   type ClientRequest,

@@ -15,8 +15,8 @@ import { type QueueClient, QueueServiceClient } from '@azure/storage-queue';
 
 import type { Azurite } from '../../dev/host/azurite';
 import { JobStore } from '../../src/core/jobs/jobStore';
-import { streamToString } from '../../src/core/storage';
 import { isTerminal, type JobRecord } from '../../src/core/jobs/model';
+import { streamToString } from '../../src/core/storage';
 import { startTestHost, type TestHost } from './localHost';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -19,8 +19,7 @@ const uploadConcurrency = 2;
  */
 export const singleShotBytes = uploadBufferBytes;
 
-const tooLarge = (maxBytes: number) =>
-  new ProblemError(413, `The request body exceeds the limit of ${maxBytes} bytes.`, { maxBytes });
+const tooLarge = (maxBytes: number) => new ProblemError(413, `The request body exceeds the limit of ${maxBytes} bytes.`, { maxBytes });
 
 /** A request body read whole into memory, with its SHA-256 (hex). */
 export interface BufferedBody {

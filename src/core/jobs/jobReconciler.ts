@@ -1,8 +1,8 @@
 import type { AppConfig } from '../config';
 import { problem } from '../problem';
 import { maxRequeues } from './bounds';
-import type { JobQueue } from './jobQueue';
 import { activePartition } from './containerLayout';
+import type { JobQueue } from './jobQueue';
 import type { JobStore } from './jobStore';
 import { isTerminal } from './model';
 import * as machine from './stateMachine';

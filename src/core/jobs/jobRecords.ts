@@ -48,7 +48,11 @@ export class JobRecords {
   async create(job: JobRecord, signal?: AbortSignal): Promise<VersionedJob> {
     const body = JSON.stringify(jobRecordSchema.parse(job));
     try {
-      const res = await this.blob(job.id).upload(body, Buffer.byteLength(body), { conditions: { ifNoneMatch: '*' }, ...json, ...abortable(signal) });
+      const res = await this.blob(job.id).upload(body, Buffer.byteLength(body), {
+        conditions: { ifNoneMatch: '*' },
+        ...json,
+        ...abortable(signal),
+      });
       return { job, etag: res.etag as string };
     } catch (err) {
       // A retried create whose first try was applied but whose answer was lost finds its own record.

@@ -4,7 +4,7 @@ import { ProcessorAbortedError, ProcessorInputError, type ProgressReport } from 
 import { getProcessor } from '../processors/registry';
 import type { JobStore } from './jobStore';
 import type { JobMessage } from './messageCodec';
-import { isTerminal, type JobRecord, type VersionedJob } from './model';
+import { isTerminal, type VersionedJob } from './model';
 import * as machine from './stateMachine';
 
 /** What one delivery of a job message led to. `skipped`: nothing to do (duplicate, finished or purged job). */

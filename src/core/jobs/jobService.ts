@@ -102,7 +102,13 @@ export class JobService {
       if (req.idempotencyKey !== undefined) {
         const keyHash = keyHashOf(req.caller, req.idempotencyKey);
         const fingerprint = requestFingerprint(job.type, req.options, req.statusOptions, valid.mediaType, input.sha256);
-        const outcome = await this.keys.claim(keyHash, { jobId: id, fingerprint, createdDateTime: job.createdDateTime }, job.type, req.caller, deadline);
+        const outcome = await this.keys.claim(
+          keyHash,
+          { jobId: id, fingerprint, createdDateTime: job.createdDateTime },
+          job.type,
+          req.caller,
+          deadline,
+        );
         if ('replay' in outcome) {
           if (streamed) await this.store.blobs.deleteInput(id, AbortSignal.timeout(bounds.compensationMs)).catch(() => undefined);
           return { ...outcome.replay, replayed: true };

@@ -85,8 +85,8 @@ export function validateSubmit(req: SubmitRequest, maxBytes: number): ValidSubmi
 
 /**
  * Reads the body of a valid request: a JSON body with an input schema is read whole and validated;
- * any body up to {@link singleShotBytes} is read into memory (stored with one Put Blob); a larger one
- * is handed back as a stream.
+ * a body up to {@link singleShotBytes} is kept in memory (stored with one Put Blob); a larger one is
+ * handed back as a stream (replaying what was read).
  * @throws ProblemError 413 over `maxBytes`, 400 empty body, invalid JSON or JSON against the schema
  */
 export async function readSubmitBody(req: SubmitRequest, valid: ValidSubmit, maxBytes: number): Promise<BufferedBody | Readable> {
@@ -95,7 +95,9 @@ export async function readSubmitBody(req: SubmitRequest, valid: ValidSubmit, max
   if (body instanceof Readable) return body;
   if (body.bytes.length === 0) throw new ProblemError(400, 'The request body is empty.');
   if (schema) validateJson(body.bytes, schema);
-  return body;
+  // A JSON body read whole for validation but over one Put Blob's worth is stored as a stream, like
+  // any large body, before the submit's deadline starts.
+  return body.bytes.length > singleShotBytes ? Readable.from([body.bytes]) : body;
 }
 
 function validateJson(bytes: Buffer, schema: z.ZodType): void {
