@@ -33,6 +33,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite } from '../dev/host/azurite';
 import { startHostProcess } from '../dev/hostProcess';
 import { type SeenCall, StorageProxy } from '../dev/storageProxy';
+import { settingsSchema } from '../src/core/config';
 
 const repo = join(__dirname, '..', '..');
 const queueName = 'bench-jobs';
@@ -52,6 +53,20 @@ const median = (xs: number[]) => {
 };
 const max = (xs: number[]) => Math.max(...xs);
 const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+/**
+ * Every `JOBS_*` setting at its default (src/core/config.ts), so that the host measures the app's
+ * defaults whatever a local.settings.json in the repository says (the host applies it under the
+ * environment).
+ */
+function defaultSettings(): Record<string, string> {
+  const defaults = settingsSchema.parse({}) as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(defaults)
+      .filter(([k, v]) => k.startsWith('JOBS_') && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'))
+      .map(([k, v]) => [k, String(v)]),
+  );
+}
 
 /** A CSV of exactly `bytes` bytes (three columns, numbered rows, padded last row). */
 function csvOf(bytes: number): Buffer {
@@ -100,7 +115,13 @@ async function main(): Promise<void> {
   try {
     host = await startHostProcess({
       repoDir: repo,
-      env: { ...process.env, AzureWebJobsStorage: proxy.connectionString, JOBS_QUEUE_NAME: queueName, JOBS_CONTAINER_NAME: containerName },
+      env: {
+        ...process.env,
+        ...defaultSettings(),
+        AzureWebJobsStorage: proxy.connectionString,
+        JOBS_QUEUE_NAME: queueName,
+        JOBS_CONTAINER_NAME: containerName,
+      },
     });
     const base = host.baseUrl;
     // Floors: bare SDK clients through the same proxy; an inspector straight to Azurite (not counted).
@@ -148,12 +169,10 @@ async function main(): Promise<void> {
       const id = randomUUID();
       const rec = record(id);
       await floorContainer.getBlockBlobClient(`${id}/input`).upload(csv, csv.length, { blobHTTPHeaders: { blobContentType: 'text/csv' } });
-      await floorContainer
-        .getBlockBlobClient(`${id}/status.json`)
-        .upload(rec, Buffer.byteLength(rec), {
-          conditions: { ifNoneMatch: '*' },
-          blobHTTPHeaders: { blobContentType: 'application/json' },
-        });
+      await floorContainer.getBlockBlobClient(`${id}/status.json`).upload(rec, Buffer.byteLength(rec), {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+      });
       await floorQueue.sendMessage(Buffer.from(JSON.stringify({ jobId: id })).toString('base64'));
     };
     const designFloor = async () => {
@@ -164,12 +183,10 @@ async function main(): Promise<void> {
         floorContainer.getBlockBlobClient(`${id}/input`).upload(csv, csv.length, { blobHTTPHeaders: { blobContentType: 'text/csv' } }),
         floorContainer.getBlockBlobClient(`active/x/${id}`).upload('', 0),
       ]);
-      await floorContainer
-        .getBlockBlobClient(`${id}/status.json`)
-        .upload(rec, Buffer.byteLength(rec), {
-          conditions: { ifNoneMatch: '*' },
-          blobHTTPHeaders: { blobContentType: 'application/json' },
-        });
+      await floorContainer.getBlockBlobClient(`${id}/status.json`).upload(rec, Buffer.byteLength(rec), {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+      });
       await floorQueue.updateMessage(sent.messageId, sent.popReceipt, undefined, 0);
     };
 
