@@ -44,10 +44,8 @@ export async function bufferSmallBody(body: Readable, upToBytes: number, maxByte
     }
     const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
     size += chunk.length;
-    if (size > maxBytes) {
-      body.destroy();
-      throw tooLarge(maxBytes);
-    }
+    // (The body is left unread, not destroyed: the host drains it and the 413 reaches the client.)
+    if (size > maxBytes) throw tooLarge(maxBytes);
     head.push(chunk);
     if (size > upToBytes) break;
   }
