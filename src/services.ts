@@ -44,7 +44,7 @@ export function createServices(config: AppConfig = loadConfig()): Services {
     signer,
     results: {
       url: (r) => signer.readUrl(r.blobName, r.contentType, config.resultSasTtlSeconds),
-      open: (r) => store.openBlob(r.blobName),
+      open: (r) => store.blobs.openResult(r.blobName),
     },
     ready() {
       readiness ??= Promise.all([store.ensureContainer(), queue.ensureQueues()]).then(

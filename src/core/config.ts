@@ -37,8 +37,12 @@ export const settingsSchema = z.object({
   JOBS_MAX_INPUT_BYTES: int(1, 5 * 1024 ** 4).default(100 * 1024 * 1024),
   /** Lifetime of a result SAS URL, in seconds (default 600 = 10 minutes). */
   JOBS_RESULT_SAS_TTL_SECONDS: int(60, 7 * 24 * 3600).default(600),
-  /** `Retry-After` for pending jobs, in whole seconds (default 2). */
-  JOBS_RETRY_AFTER_SECONDS: int(1, 3600).default(2),
+  /**
+   * `Retry-After` for pending jobs, in whole seconds (default 1). A small job is picked up within
+   * host.json `maxPollingInterval` (0.5 s) and runs in about 0.1 s, so its result is there at the
+   * first poll after 1 s; a longer job gets a longer `Retry-After` from its progress.
+   */
+  JOBS_RETRY_AFTER_SECONDS: int(1, 3600).default(1),
   /** Upper bound of any `Retry-After` the app sends, in seconds (default 30). */
   JOBS_MAX_RETRY_AFTER_SECONDS: int(1, 3600).default(30),
   /** Minimum interval between two progress writes of a running job, in ms (default 1000). */

@@ -70,3 +70,22 @@ export function describeError(err: unknown): string {
     .filter(Boolean)
     .join(', ');
 }
+
+/** SDK call options with an abort signal when one is given (the SDK methods take `abortSignal`). */
+export const abortable = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal } => (signal ? { abortSignal: signal } : {});
+
+/**
+ * A failed precondition: a stale ETag (412), or an existing blob on a create with `If-None-Match: *`
+ * (409 on Azurite, 412 on Azure).
+ */
+export function isConditionFailure(err: unknown): boolean {
+  const status = (err as { statusCode?: number }).statusCode;
+  return status === 412 || status === 409;
+}
+
+/** Reads a whole (small) stream as UTF-8. */
+export async function streamToString(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -221,7 +221,7 @@ describe('against the local host', () => {
     const record = (await new JobStore(
       BlobServiceClient.fromConnectionString(host.settings.AzureWebJobsStorage!),
       host.settings.JOBS_CONTAINER_NAME!,
-    ).get(job.id))!.job;
+    ).records.get(job.id))!.job;
     expect(record.correlationId).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     await job.wait();
   });

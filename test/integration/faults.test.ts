@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
 
+import { classify, StorageProxy as FaultProxy } from '@async-request-reply/local-host/storageProxy';
+
 import { loadConfig } from '../../src/core/config';
 import { submitBounds } from '../../src/core/jobs/bounds';
 import { JobReconciler } from '../../src/core/jobs/jobReconciler';
@@ -7,7 +9,6 @@ import { decodeBase64Strict, parseJobMessage } from '../../src/core/jobs/message
 import { ProblemError } from '../../src/core/problem';
 import { createServices, type Services } from '../../src/services';
 import { storageConnectionString, uniqueName } from '../support/env';
-import { classify, FaultProxy } from '../support/faultProxy';
 import { startTestHost } from '../support/localHost';
 import { type ClientRequest, guaranteeViolations, JobsInspector, sleep, smallCsv, stopHost, timedSubmit, track } from '../support/soak';
 
@@ -235,8 +236,8 @@ test('reconciler: a job whose message was lost is re-enqueued and runs; one stil
   // A submit that died after storing its input and marker (process killed): no record, no message.
   const orphan = '00000000-0000-4000-8000-000000000001';
   const created = new Date().toISOString();
-  await sc.s.store.uploadInput(orphan, Readable.from([Buffer.from('a\n1\n')]), 'text/csv', 100);
-  await sc.s.store.markActive({ id: orphan, createdDateTime: created });
+  await sc.s.store.blobs.uploadInput(orphan, Readable.from([Buffer.from('a\n1\n')]), 'text/csv', 100);
+  await sc.s.store.active.mark({ id: orphan, createdDateTime: created });
 
   let clock = Date.now();
   const reconcile = () => new JobReconciler(sc.s.store, sc.s.queue, sc.s.config, () => new Date((clock += 10_000))).run();

@@ -54,7 +54,7 @@ test('submit → 202, process, status → 302 to a SAS URL that serves the repor
 
   const pending = await getJobStatus(get(body.id), context());
   expect(pending.status).toBe(200);
-  expect(new Headers(pending.headers as Record<string, string>).get('retry-after')).toBe('2');
+  expect(new Headers(pending.headers as Record<string, string>).get('retry-after')).toBe('1');
 
   await deliver(body.id);
   const done = await getJobStatus(get(body.id), context());

@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
 
+import { BlobServiceClient } from '@azure/storage-blob';
+
 import { JobRunner, type RunLog } from '../../src/core/jobs/jobRunner';
 import { JobService } from '../../src/core/jobs/jobService';
-import { streamToString } from '../../src/core/jobs/jobStore';
+import { streamToString } from '../../src/core/storage';
 import { createServices } from '../../src/services';
 import { generatedCsv } from '../support/datasets';
-import { isolatedConfig } from '../support/env';
+import { isolatedConfig, storageConnectionString } from '../support/env';
 
 /**
  * The job runner against Azurite: results, idempotency under redelivery and races, input errors,
@@ -13,6 +15,8 @@ import { isolatedConfig } from '../support/env';
  */
 const config = isolatedConfig({ JOBS_PROGRESS_INTERVAL_MS: '100' });
 const s = createServices(config);
+/** The test's own view of the jobs container (the store keeps its SDK client private). */
+const container = BlobServiceClient.fromConnectionString(storageConnectionString()).getContainerClient(config.containerName);
 const service: JobService = s.jobs;
 const log: RunLog = { info: () => undefined, warn: () => undefined };
 
@@ -25,7 +29,7 @@ async function submitCsv(csv: string | Buffer, options: Record<string, string> =
 
 async function resultBlobs(id: string): Promise<string[]> {
   const out: string[] = [];
-  for await (const b of s.store.container.listBlobsFlat({ prefix: `${id}/result-` })) out.push(b.name);
+  for await (const b of container.listBlobsFlat({ prefix: `${id}/result-` })) out.push(b.name);
   return out;
 }
 
@@ -34,7 +38,7 @@ const message = (jobId: string) => ({ v: 1 as const, jobId, type: 'csv-report' }
 test('a job runs to Succeeded with its result stored and referenced', async () => {
   const job = await submitCsv('x,y\n1,a\n2,b\n');
   expect(await s.runner.run(message(job.id), log)).toBe('succeeded');
-  const done = (await s.store.get(job.id))!.job;
+  const done = (await s.store.records.get(job.id))!.job;
   expect(done).toMatchObject({ status: 'Succeeded', percentComplete: 100, attempts: 1 });
   const report = JSON.parse(await streamToString(await s.results.open(done.result!))) as { rows: number };
   expect(report.rows).toBe(2);
@@ -53,9 +57,9 @@ test('the job message is enqueued base64-encoded and decodes to the job referenc
 test('a redelivered message for a finished job changes nothing', async () => {
   const job = await submitCsv('a\n1\n');
   await s.runner.run(message(job.id), log);
-  const before = await s.store.get(job.id);
+  const before = await s.store.records.get(job.id);
   expect(await s.runner.run(message(job.id), log)).toBe('skipped');
-  const after = await s.store.get(job.id);
+  const after = await s.store.records.get(job.id);
   expect(after?.etag).toBe(before?.etag);
   expect(await resultBlobs(job.id)).toHaveLength(1);
 });
@@ -65,7 +69,7 @@ test('two workers taking the same job concurrently leave exactly one result', as
   const other = new JobRunner(s.store, config);
   const outcomes = await Promise.all([s.runner.run(message(job.id), log), other.run(message(job.id), log)]);
   expect(outcomes.filter((o) => o === 'succeeded')).toHaveLength(1);
-  const done = (await s.store.get(job.id))!.job;
+  const done = (await s.store.records.get(job.id))!.job;
   expect(done.status).toBe('Succeeded');
   expect(await resultBlobs(job.id)).toEqual([done.result!.blobName]);
 });
@@ -73,7 +77,7 @@ test('two workers taking the same job concurrently leave exactly one result', as
 test('a malformed CSV ends Failed with a 422 problem naming the location, and is not retried', async () => {
   const job = await submitCsv('a,b\n1,2\n3,4,5\n');
   expect(await s.runner.run(message(job.id), log)).toBe('failed');
-  const failed = (await s.store.get(job.id))!.job;
+  const failed = (await s.store.records.get(job.id))!.job;
   expect(failed.status).toBe('Failed');
   expect(failed.error).toMatchObject({ status: 422, title: 'Unprocessable Content' });
   expect(failed.error!.detail).toMatch(/row|line/i);
@@ -84,27 +88,28 @@ test('a job canceled before it starts is not processed', async () => {
   const job = await submitCsv('a\n1\n');
   await service.cancel(job.id);
   expect(await s.runner.run(message(job.id), log)).toBe('skipped');
-  expect((await s.store.get(job.id))!.job.status).toBe('Canceled');
+  expect((await s.store.records.get(job.id))!.job.status).toBe('Canceled');
 });
 
 test('a running job that is canceled stops within the bound and leaves no result', async () => {
   const job = await submitCsv(generatedCsv(12 * 1024 * 1024));
   const run = s.runner.run(message(job.id), log);
-  for (let i = 0; i < 200 && (await s.store.get(job.id))!.job.status !== 'Running'; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && (await s.store.records.get(job.id))!.job.status !== 'Running'; i++)
+    await new Promise((r) => setTimeout(r, 10));
   const requested = Date.now();
   await service.cancel(job.id);
   expect(await run).toBe('canceled');
   expect(Date.now() - requested).toBeLessThan(2000);
-  const canceled = (await s.store.get(job.id))!.job;
+  const canceled = (await s.store.records.get(job.id))!.job;
   expect(canceled).toMatchObject({ status: 'Canceled', error: { status: 409 } });
   expect(await resultBlobs(job.id)).toEqual([]);
 }, 30_000);
 
 test('the poison handler fails a stuck job with its attempts and last error; a finished job is left alone', async () => {
   const job = await submitCsv('a\n1\n');
-  await s.store.update(job.id, (j) => ({ ...j, status: 'Running', attempts: 5, lastError: 'Error: storage exploded' }));
+  await s.store.records.update(job.id, (j) => ({ ...j, status: 'Running', attempts: 5, lastError: 'Error: storage exploded' }));
   expect(await s.runner.failPoisoned(job.id)).toBe('failed');
-  const failed = (await s.store.get(job.id))!.job;
+  const failed = (await s.store.records.get(job.id))!.job;
   expect(failed.error).toMatchObject({ status: 500, attempts: 5, lastError: 'Error: storage exploded' });
   expect(await s.runner.failPoisoned(job.id)).toBe('skipped');
 });
@@ -123,8 +128,8 @@ test('jobs past retention read as 404 and the sweep removes them with their blob
   expect(await service.get(job.id)).toBeDefined();
   const removed = await later.sweepExpired();
   expect(removed).toContain(job.id);
-  expect(await s.store.get(job.id)).toBeUndefined();
+  expect(await s.store.records.get(job.id)).toBeUndefined();
   const left: string[] = [];
-  for await (const b of s.store.container.listBlobsFlat({ prefix: `${job.id}/` })) left.push(b.name);
+  for await (const b of container.listBlobsFlat({ prefix: `${job.id}/` })) left.push(b.name);
   expect(left).toEqual([]);
 });

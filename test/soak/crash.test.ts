@@ -192,8 +192,8 @@ test('a worker that dies after writing its result but before recording Succeeded
   // (attempt 1), then is killed before the Running → Succeeded write.
   const received = await s.queue.queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: leaseSeconds });
   expect(received.receivedMessageItems).toHaveLength(1);
-  await s.store.update(job.id, (j) => machine.start(j, new Date()));
-  const orphan = await s.store.writeResult(job.id, 1, JSON.stringify(referenceCsvReport(csv)), 'application/json');
+  await s.store.records.update(job.id, (j) => machine.start(j, new Date()));
+  const orphan = await s.store.blobs.writeResult(job.id, 1, JSON.stringify(referenceCsvReport(csv)), 'application/json');
 
   // The message comes back when the lease expires; a live host takes the job over.
   const host = track(await startTestHost(own));

@@ -1,6 +1,7 @@
+import { type Fault, type OperationKind, StorageProxy as FaultProxy } from '@async-request-reply/local-host/storageProxy';
+
 import { generatedCsv } from '../support/datasets';
 import { storageConnectionString, uniqueName } from '../support/env';
-import { type Fault, FaultProxy, type OperationKind } from '../support/faultProxy';
 import { startTestHost, type TestHost } from '../support/localHost';
 import {
   type ClientRequest,
@@ -19,7 +20,7 @@ import {
 
 /**
  * Issue 10, long scenarios: one local host (separate process) whose storage calls all go through the
- * fault-injecting proxy (test/support/faultProxy.ts), with a submit deadline D of 2 s, a stuck
+ * fault-injecting proxy (dev/host/storageProxy.ts), with a submit deadline D of 2 s, a stuck
  * threshold of 20 s and the reconciler's timer every 30 s. Each scenario ends with the guarantees of
  * README "Guarantees" checked from storage within 2 minutes after its last request
  * (guaranteeViolations): every 202 ends terminal; no record stays NotStarted or Running; one

@@ -49,8 +49,21 @@ function serviceFailingAt(step: 'create' | 'send'): JobService {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
       },
     });
-  const cleanup = ['purge', 'deleteBlob', 'deleteInput', 'clearActive', 'abandon', 'releaseIdempotencyKey'];
-  const store = failing(services.store, step === 'create' ? ['create', ...cleanup] : cleanup);
+  // The store's parts (records, blobs, keys, active index), each with its failing calls.
+  const parts: Record<string, string[]> = {
+    records: step === 'create' ? ['create', 'abandon', 'delete'] : ['abandon', 'delete'],
+    blobs: ['deleteInput', 'deleteResult'],
+    keys: ['release', 'delete'],
+    active: ['clear'],
+  };
+  const store = new Proxy(services.store, {
+    get(t, p, r) {
+      if (p === 'purge') return down;
+      const v = Reflect.get(t, p, r) as unknown;
+      if (typeof p === 'string' && parts[p]) return failing(v as object, parts[p]);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
   const queue = failing(services.queue, step === 'send' ? ['send', 'unsend', 'release'] : ['unsend', 'release']);
   return new JobService(store, queue, services.config);
 }

@@ -1,5 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+
+import { startHostProcess } from '@async-request-reply/local-host/hostProcess';
 
 import { isolatedSettings } from './env';
 
@@ -18,53 +20,18 @@ export interface TestHost {
 
 /**
  * Starts `dev/host/dist/cli.js` (the `npm start` host, built by `pretest`) on a free port, against
- * the test Azurite, with an isolated queue and container unless `settings` name them.
+ * the test Azurite, with an isolated queue and container unless `settings` name them
+ * (dev/host/hostProcess.ts, shared with the benchmarks).
  * @param appDir app to load (default: this repository)
  */
 export async function startTestHost(settings: Record<string, string> = {}, appDir = repo): Promise<TestHost> {
   const env = { ...process.env, ...isolatedSettings(), ...settings };
-  const child = spawn(process.execPath, [join(repo, 'dev', 'host', 'dist', 'cli.js'), '--port', '0', '--no-azurite', '--app-dir', appDir], {
-    env,
-    cwd: appDir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Host did not start:\n${out}`)), 30_000);
-    const check = () => {
-      const m = /Local host listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout.on('data', check);
-    const onEarlyExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(new Error(`Host exited with ${code}:\n${out}`));
-    };
-    child.once('exit', onEarlyExit);
-    child.stdout.on('data', () => {
-      if (/Local host listening/.test(out)) child.off('exit', onEarlyExit);
-    });
-  });
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
+  const host = await startHostProcess({ appDir, env });
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    ...host,
     settings: Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('JOBS_') || k === 'AzureWebJobsStorage')) as Record<
       string,
       string
     >,
-    process: child,
-    output: () => out,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
   };
 }

@@ -14,8 +14,9 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { type QueueClient, QueueServiceClient } from '@azure/storage-queue';
 
 import type { Azurite } from '../../dev/host/azurite';
-import { JobStore, streamToString } from '../../src/core/jobs/jobStore';
+import { JobStore } from '../../src/core/jobs/jobStore';
 import { isTerminal, type JobRecord } from '../../src/core/jobs/model';
+import { streamToString } from '../../src/core/storage';
 import { startTestHost, type TestHost } from './localHost';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -256,8 +257,9 @@ export class JobsInspector {
 
   constructor(connectionString: string, containerName: string, queueName: string) {
     const retryOptions = { maxTries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000, tryTimeoutInMs: 20_000 };
-    this.store = new JobStore(BlobServiceClient.fromConnectionString(connectionString, { retryOptions }), containerName);
-    this.container = this.store.container;
+    const blobs = BlobServiceClient.fromConnectionString(connectionString, { retryOptions });
+    this.store = new JobStore(blobs, containerName);
+    this.container = blobs.getContainerClient(containerName);
     const queues = QueueServiceClient.fromConnectionString(connectionString, { retryOptions });
     this.queue = queues.getQueueClient(queueName);
     this.poisonQueue = queues.getQueueClient(`${queueName}-poison`);
@@ -265,7 +267,7 @@ export class JobsInspector {
 
   /** The job record, or undefined when there is none. */
   async get(id: string): Promise<JobRecord | undefined> {
-    return (await this.store.get(id))?.job;
+    return (await this.store.records.get(id))?.job;
   }
 
   /** Every blob of the container, grouped by the job id prefix (`<id>/...`; other names under their first segment). */

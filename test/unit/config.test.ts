@@ -32,7 +32,7 @@ describe('defaults', () => {
       containerName: 'jobs',
       maxInputBytes: 104_857_600, // 100 MiB
       resultSasTtlSeconds: 600, // 10 minutes
-      retryAfterSeconds: 2,
+      retryAfterSeconds: 1,
       maxRetryAfterSeconds: 30,
       progressIntervalMs: 1000,
       trustForwardedHeaders: false,

@@ -57,7 +57,7 @@ describe('applyLocalSettings', () => {
     expect(env.FUNCTIONS_WORKER_RUNTIME).toBe('node');
     const config = loadConfig(env);
     expect(config.storage).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' });
-    expect(config).toMatchObject({ queueName: 'jobs', maxInputBytes: 104_857_600, retryAfterSeconds: 2, maxRetryAfterSeconds: 30 });
+    expect(config).toMatchObject({ queueName: 'jobs', maxInputBytes: 104_857_600, retryAfterSeconds: 1, maxRetryAfterSeconds: 30 });
     // JOBS_PUBLIC_BASE_URL is "" in the example: treated as unset.
     expect(config).not.toHaveProperty('publicBaseUrl');
   });

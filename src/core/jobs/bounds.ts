@@ -4,9 +4,10 @@ import type { AppConfig } from '../config';
  * The time bounds the submit, the worker, the Idempotency-Key logic and the reconciler rely on, all
  * derived from one setting, `JOBS_SUBMIT_DEADLINE_MS` (D).
  *
- * - The submit's storage work after its input is stored (key claim, job message, record create) runs
- *   under one AbortSignal that fires after D: every storage call of it is aborted then, whatever the
- *   SDK's own retries and per-try timeouts would allow.
+ * - The submit's storage work once its body is read (a body over 4 MiB: once it is stored) — key
+ *   claim, input, job message, active marker, record create — runs under one AbortSignal that fires
+ *   after D: every storage call of it is aborted then, whatever the SDK's own retries and per-try
+ *   timeouts would allow.
  * - Compensation (marking the record Failed, taking back the message, the input and the key claim)
  *   runs under a second AbortSignal of C = D.
  * - So a submit's storage work ends within D + C after it started, on the submitting instance's clock.

@@ -1,8 +1,9 @@
 import type { AppConfig } from '../config';
 import { problem } from '../problem';
 import { maxRequeues } from './bounds';
+import { activePartition } from './containerLayout';
 import type { JobQueue } from './jobQueue';
-import { activePartition, type JobStore } from './jobStore';
+import type { JobStore } from './jobStore';
 import { isTerminal } from './model';
 import * as machine from './stateMachine';
 
@@ -55,7 +56,7 @@ export class JobReconciler {
     const now = this.now();
     const stuckBefore = now.getTime() - this.config.stuckAfterMs;
     const until = activePartition(new Date(stuckBefore).toISOString());
-    for await (const marker of this.store.activeMarkers(until)) {
+    for await (const marker of this.store.active.list(until)) {
       if (marker.createdOn.getTime() > stuckBefore) continue;
       report.checked++;
       try {
@@ -69,19 +70,19 @@ export class JobReconciler {
 
   private async reconcile(marker: { id: string; partition: string }, stuckBefore: number, report: ReconcileReport): Promise<void> {
     const { id, partition } = marker;
-    const found = await this.store.get(id);
+    const found = await this.store.records.get(id);
     if (!found) {
-      if (await this.store.inputExists(id)) {
-        const settled = await this.store.abandon(id, 'unknown', 'the submit did not complete (reconciler)', this.now());
+      if (await this.store.blobs.inputExists(id)) {
+        const settled = await this.store.records.abandon(id, 'unknown', 'the submit did not complete (reconciler)', this.now());
         if (settled !== 'ended') return; // the record appeared: judged on the next pass
         report.abandoned.push(id);
       } else report.cleared++;
-      await this.store.deleteActiveMarker(partition, id);
+      await this.store.active.remove(partition, id);
       return;
     }
     const job = found.job;
     if (isTerminal(job.status)) {
-      await this.store.deleteActiveMarker(partition, id);
+      await this.store.active.remove(partition, id);
       report.cleared++;
       return;
     }
@@ -93,13 +94,13 @@ export class JobReconciler {
     if (requeues >= maxRequeues) {
       const reason = `The job's queue message was lost ${requeues + 1} time(s); it was re-enqueued ${requeues} time(s).`;
       try {
-        await this.store.update(id, (j) =>
+        await this.store.records.update(id, (j) =>
           machine.fail(j, problem(500, reason, { requeues, ...(j.lastError ? { lastError: j.lastError } : {}) }), this.now()),
         );
       } catch (err) {
         if (!(err instanceof machine.TransitionError)) throw err;
       }
-      await this.store.deleteActiveMarker(partition, id);
+      await this.store.active.remove(partition, id);
       report.failed.push(id);
       return;
     }
@@ -112,7 +113,7 @@ export class JobReconciler {
       ...(job.correlationId ? { correlationId: job.correlationId } : {}),
     });
     try {
-      await this.store.update(id, (j) => {
+      await this.store.records.update(id, (j) => {
         if (isTerminal(j.status)) throw new machine.TransitionError(j.status, 'requeue');
         return {
           ...j,

@@ -4,7 +4,7 @@ import { ProcessorAbortedError, ProcessorInputError, type ProgressReport } from 
 import { getProcessor } from '../processors/registry';
 import type { JobStore } from './jobStore';
 import type { JobMessage } from './messageCodec';
-import { isTerminal, type JobRecord, type VersionedJob } from './model';
+import { isTerminal, type VersionedJob } from './model';
 import * as machine from './stateMachine';
 
 /** What one delivery of a job message led to. `skipped`: nothing to do (duplicate, finished or purged job). */
@@ -46,7 +46,7 @@ export class JobRunner {
     const found = await this.findRecord(message);
     if (found === 'abandoned') {
       log.warn(`Job ${id}: its submit did not complete; recorded as Failed (abandoned).`);
-      if (message.enqueuedAt) await this.store.clearActive({ id, createdDateTime: message.enqueuedAt }).catch(() => undefined);
+      if (message.enqueuedAt) await this.store.active.clear({ id, createdDateTime: message.enqueuedAt }).catch(() => undefined);
       return 'failed';
     }
     if (!found) {
@@ -56,7 +56,7 @@ export class JobRunner {
     const outcome = await this.runFound(found, log);
     if (outcome !== 'skipped' || isTerminal(found.job.status)) {
       // The job has finished: its active marker (the reconciler's index) goes.
-      await this.store.clearActive(found.job).catch(() => undefined);
+      await this.store.active.clear(found.job).catch(() => undefined);
     }
     return outcome;
   }
@@ -65,21 +65,24 @@ export class JobRunner {
     const id = found.job.id;
     if (isTerminal(found.job.status)) {
       // A redelivery after a finished run: also remove results of attempts that died before recording theirs.
-      await this.store.deleteResultsExcept(id, found.job.result?.blobName);
+      await this.store.blobs.deleteResultsExcept(id, found.job.result?.blobName);
       log.info(`Job ${id}: already ${found.job.status}; nothing to do.`);
       return 'skipped';
     }
     if (found.job.cancelRequested) return this.finishCanceled(id);
 
-    let started: JobRecord;
+    // The record as this worker last read or wrote it: each write goes straight to its ETag (one Put
+    // Blob), and reads the record again only when someone else changed it meanwhile.
+    let latest: VersionedJob;
     try {
-      const res = await this.store.update(id, (job) => machine.start(job, this.now()));
+      const res = await this.store.records.update(id, (job) => machine.start(job, this.now()), { from: found });
       if (!res) return 'skipped';
-      started = res.job;
+      latest = res;
     } catch (err) {
       if (err instanceof machine.TransitionError) return 'skipped';
       throw err;
     }
+    const started = latest.job;
 
     const processor = getProcessor(started.type);
     if (!processor) return this.finishFailed(id, problem(500, `No processor is registered for job type '${started.type}'.`));
@@ -87,7 +90,7 @@ export class JobRunner {
     if (!options.success) return this.finishFailed(id, problem(422, `Invalid job options: ${options.error.message}`));
 
     const abort = new AbortController();
-    const monitor = this.monitor(id, abort);
+    const monitor = this.monitor(id, abort, (written) => (latest = written));
     try {
       const result = await processor.run({
         jobId: id,
@@ -95,22 +98,24 @@ export class JobRunner {
         input: {
           contentType: started.input.contentType,
           sizeBytes: started.input.sizeBytes,
-          open: (signal) => this.store.openInput(id, signal),
+          open: (signal) => this.store.blobs.openInput(id, signal),
         },
         signal: abort.signal,
         reportProgress: (report) => monitor.report(report),
       });
       await monitor.stop();
       if (abort.signal.aborted) return this.finishCanceled(id);
-      const ref = await this.store.writeResult(id, started.attempts, result.body, result.contentType);
+      const ref = await this.store.blobs.writeResult(id, started.attempts, result.body, result.contentType);
       try {
-        const done = await this.store.update(id, (job) => machine.succeed(job, ref, this.now()));
+        const done = await this.store.records.update(id, (job) => machine.succeed(job, ref, this.now()), { from: latest });
         if (!done) throw new JobGone();
-        await this.store.deleteResultsExcept(id, ref.blobName).catch(() => undefined);
+        // Results of other attempts exist only if another attempt started (each start counts one in
+        // `attempts` before writing anything): with a single attempt there is nothing to list.
+        if (done.job.attempts > 1) await this.store.blobs.deleteResultsExcept(id, ref.blobName).catch(() => undefined);
         log.info(`Job ${id} succeeded (attempt ${started.attempts}, ${ref.sizeBytes} bytes).`);
         return 'succeeded';
       } catch (err) {
-        await this.store.deleteBlob(ref.blobName);
+        await this.store.blobs.deleteResult(ref.blobName);
         if (err instanceof JobGone) return 'skipped';
         if (err instanceof machine.TransitionError) {
           if (err.current === 'Running') return this.finishCanceled(id);
@@ -142,17 +147,17 @@ export class JobRunner {
    * @returns the job, `abandoned`, or undefined when there is nothing to do
    */
   private async findRecord(message: JobMessage): Promise<VersionedJob | 'abandoned' | undefined> {
-    const found = await this.store.get(message.jobId);
+    const found = await this.store.records.get(message.jobId);
     if (found) return found;
-    if (!(await this.store.inputExists(message.jobId))) return undefined;
-    const settled = await this.store.abandon(message.jobId, message.type, 'the submit did not complete', this.now());
+    if (!(await this.store.blobs.inputExists(message.jobId))) return undefined;
+    const settled = await this.store.records.abandon(message.jobId, message.type, 'the submit did not complete', this.now());
     return settled === 'ended' ? 'abandoned' : settled;
   }
 
   /** Keeps the last processing error on the record (best effort) for the poison handler. */
   private async recordFailure(id: string, err: unknown): Promise<void> {
     const message = (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 500);
-    await this.store
+    await this.store.records
       .update(id, (job) => (job.status === 'Running' ? { ...job, lastError: message, lastUpdatedDateTime: this.now().toISOString() } : job))
       .catch(() => undefined);
   }
@@ -162,19 +167,19 @@ export class JobRunner {
    * Idempotent; a job that already finished is left alone.
    */
   async failPoisoned(id: string, type = 'unknown'): Promise<RunOutcome> {
-    const found = await this.store.get(id);
+    const found = await this.store.records.get(id);
     if (!found) {
       // As in run(): a submit that did not complete is ended, so that its record can never appear.
-      if (!(await this.store.inputExists(id))) return 'skipped';
-      return (await this.store.abandon(id, type, 'the submit did not complete', this.now())) === 'ended'
+      if (!(await this.store.blobs.inputExists(id))) return 'skipped';
+      return (await this.store.records.abandon(id, type, 'the submit did not complete', this.now())) === 'ended'
         ? 'failed'
         : this.failPoisoned(id, type);
     }
     if (isTerminal(found.job.status)) {
-      await this.store.clearActive(found.job).catch(() => undefined);
+      await this.store.active.clear(found.job).catch(() => undefined);
       return 'skipped';
     }
-    await this.store.clearActive(found.job).catch(() => undefined);
+    await this.store.active.clear(found.job).catch(() => undefined);
     const { attempts, lastError } = found.job;
     return this.finishFailed(
       id,
@@ -188,7 +193,7 @@ export class JobRunner {
   /** Marks a job Canceled (idempotent: a job already finished or deleted is left alone). */
   private async finishCanceled(id: string): Promise<RunOutcome> {
     try {
-      await this.store.update(id, (job) => machine.cancel(job, this.now()));
+      await this.store.records.update(id, (job) => machine.cancel(job, this.now()));
     } catch (err) {
       if (!(err instanceof machine.TransitionError)) throw err;
     }
@@ -198,7 +203,7 @@ export class JobRunner {
   /** Marks a job Failed with `error` (idempotent like {@link finishCanceled}). */
   private async finishFailed(id: string, error: ProblemDetails): Promise<RunOutcome> {
     try {
-      await this.store.update(id, (job) => machine.fail(job, error, this.now()));
+      await this.store.records.update(id, (job) => machine.fail(job, error, this.now()));
     } catch (err) {
       if (!(err instanceof machine.TransitionError)) throw err;
     }
@@ -207,9 +212,9 @@ export class JobRunner {
 
   /**
    * Writes progress at most once per interval and, on the same beat, notices cancel requests and
-   * deletions. Writes are serialized; the latest report wins.
+   * deletions. Writes are serialized; the latest report wins. `written` gets each record it wrote.
    */
-  private monitor(id: string, abort: AbortController) {
+  private monitor(id: string, abort: AbortController, written: (job: VersionedJob) => void) {
     let pending: ProgressReport | undefined;
     let busy: Promise<void> = Promise.resolve();
     const tick = () => {
@@ -219,11 +224,12 @@ export class JobRunner {
         if (abort.signal.aborted) return;
         try {
           let res = report
-            ? await this.store.update(id, (job) => {
+            ? await this.store.records.update(id, (job) => {
                 if (job.cancelRequested || job.status !== 'Running') throw new JobGone();
                 return machine.recordProgress(job, report, this.now());
               })
-            : await this.store.get(id);
+            : await this.store.records.get(id);
+          if (res) written(res);
           // Heartbeat: a quiet processor still moves lastUpdatedDateTime at least every quarter of
           // JOBS_STUCK_AFTER_SECONDS, so the reconciler never takes a live job for a stuck one.
           const stuckAfterMs = this.config.stuckAfterMs;
@@ -235,10 +241,11 @@ export class JobRunner {
             !res.job.cancelRequested &&
             this.now().getTime() - Date.parse(res.job.lastUpdatedDateTime) > stuckAfterMs / 4
           ) {
-            res = await this.store.update(id, (job) => {
+            res = await this.store.records.update(id, (job) => {
               if (job.cancelRequested || job.status !== 'Running') throw new JobGone();
               return machine.recordProgress(job, {}, this.now());
             });
+            if (res) written(res);
           }
           if (!res || res.job.cancelRequested || res.job.status !== 'Running') abort.abort();
         } catch (err) {

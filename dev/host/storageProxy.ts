@@ -1,9 +1,11 @@
 /**
- * A fault-injecting HTTP proxy in front of Azurite's blob and queue endpoints, for integration and
- * soak tests: every storage call of the app (or of the local host) goes through it, and rules chosen
- * per operation kind delay it, fail it (500/503), reset its connection, or apply it and lose the
- * answer (the request reaches storage, then the client socket is destroyed before any byte of the
- * response is sent back: the caller cannot tell whether its write was applied).
+ * A counting and fault-injecting HTTP proxy in front of Azurite's blob and queue endpoints: every
+ * storage call of the app (or of the local host) goes through it and is recorded with its operation
+ * kind and answer (benchmarks count storage transactions per kind with it: `npm run bench:pipeline`);
+ * tests add rules, chosen per operation kind, that delay a call, fail it (500/503), reset its
+ * connection, or apply it and lose the answer (the request reaches storage, then the client socket is
+ * destroyed before any byte of the response is sent back: the caller cannot tell whether its write
+ * was applied).
  *
  * Operation kinds are classified from the request alone (method, path, `comp=` query, conditional
  * headers), following the Blob and Queue REST APIs:
@@ -57,7 +59,14 @@ export interface SeenCall {
   method: string;
   path: string;
   fault?: string;
+  /** Arrival time (epoch ms). */
   at: number;
+  /** HTTP status storage answered with (set once the answer arrived; absent for faults and resets). */
+  status?: number;
+  /** When storage's answer arrived (epoch ms). */
+  answeredAt?: number;
+  /** For `dequeue`: how many messages the answer delivered (0: an empty poll). */
+  delivered?: number;
 }
 
 /**
@@ -94,7 +103,7 @@ const describe = (f: Fault) =>
   'delayMs' in f ? `delay ${f.delayMs}ms` : 'status' in f ? `fail ${f.status}` : 'reset' in f ? 'reset' : 'lose answer';
 
 /** A running proxy pair (blob + queue) in front of one Azurite. */
-export class FaultProxy {
+export class StorageProxy {
   private rules: FaultRule[] = [];
   private down = false;
   private readonly servers: Server[] = [];
@@ -114,11 +123,11 @@ export class FaultProxy {
    * Starts a proxy in front of the storage of `connectionString` (an Azurite connection string with
    * `BlobEndpoint` and `QueueEndpoint`).
    */
-  static async start(connectionString: string): Promise<FaultProxy> {
+  static async start(connectionString: string): Promise<StorageProxy> {
     const part = (k: string) => new RegExp(`(?:^|;)${k}=([^;]+)`).exec(connectionString)?.[1];
     const blob = new URL(part('BlobEndpoint') ?? '');
     const queue = new URL(part('QueueEndpoint') ?? '');
-    const proxy = new FaultProxy(
+    const proxy = new StorageProxy(
       { blobPort: Number(blob.port), queuePort: Number(queue.port), host: blob.hostname },
       part('AccountName') ?? '',
       part('AccountKey') ?? '',
@@ -215,7 +224,8 @@ export class FaultProxy {
     const rule = this.down ? undefined : this.take(kind, url);
     const fault = this.down ? ({ reset: true } as const) : rule?.fault;
     const downAtArrival = this.down;
-    this.calls.push({ kind, method: req.method ?? '', path: url, ...(fault ? { fault: describe(fault) } : {}), at: Date.now() });
+    const call: SeenCall = { kind, method: req.method ?? '', path: url, ...(fault ? { fault: describe(fault) } : {}), at: Date.now() };
+    this.calls.push(call);
     if (downAtArrival || (fault && 'reset' in fault)) {
       req.socket.destroy();
       return;
@@ -236,6 +246,18 @@ export class FaultProxy {
     const headers = { ...req.headers, host: `${this.target.host}:${targetPort}` };
     const upstream = httpRequest({ host: this.target.host, port: targetPort, method: req.method, path: url, headers }, (up) => {
       rule?.onAnswered?.();
+      call.status = up.statusCode ?? 0;
+      call.answeredAt = Date.now();
+      if (kind === 'dequeue') {
+        // Get Messages answers <QueueMessagesList> with one <QueueMessage> per delivered message.
+        call.delivered = 0;
+        let tail = '';
+        up.on('data', (c: Buffer) => {
+          const text = tail + c.toString('latin1');
+          call.delivered! += text.split('<QueueMessage>').length - 1;
+          tail = text.slice(1 - '<QueueMessage>'.length);
+        });
+      }
       const loseAnswer = (fault && 'loseAnswer' in fault) || this.down; // (storage went down meanwhile)
       if (loseAnswer || clientGone) {
         up.resume();
