@@ -134,6 +134,7 @@ export class CsvTokenizer {
     let nextLf = -1;
     let nextCr = -1;
     let nextQuote = -1;
+    let nextDelimiter = -1;
     const delimiter = this.delimiter;
     while (i < n) {
       if (state === State.RecordStart) {
@@ -152,9 +153,21 @@ export class CsvTokenizer {
               this.checkSize(recordStart, end);
             }
             this.line++;
-            const fields = s.slice(i, end).split(delimiter);
+            // Split at the delimiters with the native indexOf, slicing each field out of the chunk.
+            // The next delimiter's position is kept across records (as nextLf), so a line without
+            // delimiters never rescans the rest of the chunk.
+            const fields = this.fields;
+            for (let from = i; ; ) {
+              if (nextDelimiter < from) nextDelimiter = indexOr(s, delimiter, from, n);
+              if (nextDelimiter >= end) {
+                fields.push(s.slice(from, end));
+                break;
+              }
+              fields.push(s.slice(from, nextDelimiter));
+              from = nextDelimiter + dLen;
+            }
             i = nextLf + 1;
-            this.emitFields(fields);
+            this.emit();
             continue;
           }
         }

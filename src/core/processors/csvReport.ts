@@ -15,7 +15,7 @@ import {
 } from '../../contract/csvReport';
 import { CsvSyntaxError, CsvTokenizer } from './csvParser';
 import { type InputLocation, type Processor, ProcessorAbortedError, ProcessorInputError, type ProgressReport } from './processor';
-import { hashNumber, hashString, HyperLogLog, SpaceSaving } from './sketches';
+import { hashNumber, hashStringPair, HyperLogLog, lastSecondHash, SpaceSaving } from './sketches';
 
 /*
  * `csv-report`: one streaming pass over a CSV file (RFC 4180, see ./csvParser.ts) that infers the type
@@ -275,7 +275,12 @@ const SCALE_LIMIT_EXP = 480;
 class ColumnAccumulator {
   count = 0;
   missing = 0;
+  /** Exact mode: each distinct spelling → its slot in exactCounts and exactNumbers. */
   private exact: Map<string, number> | undefined = new Map();
+  /** Occurrences of each exact slot. */
+  private exactCounts: number[] = [];
+  /** Numeric value of each exact slot (NaN when not a number), so a repeated value is parsed once. */
+  private exactNumbers: number[] = [];
   private exactChars = 0;
   private sk: Sketched | undefined;
   private maybeInteger = true;
@@ -316,28 +321,32 @@ class ColumnAccumulator {
       this.sketch(value, 1, this.sk as Sketched, true);
       return;
     }
-    const n = exact.get(value);
-    if (n !== undefined) exact.set(value, n + 1);
-    else {
-      // Classification only depends on the value, so it is done once per distinct value.
-      this.classify(value);
-      const budget = this.budget;
-      if (
-        exact.size < EXACT_DISTINCT_LIMIT &&
-        length <= KEPT_VALUE_CHARS &&
-        budget.entries < EXACT_BUDGET_ENTRIES &&
-        budget.chars + length <= EXACT_BUDGET_CHARS
-      ) {
-        exact.set(detach(value), 1);
-        this.exactChars += length;
-        budget.entries++;
-        budget.chars += length;
-      } else {
-        this.toSketches();
-        this.sketch(value, 1, this.sk as Sketched, false);
-      }
+    const slot = exact.get(value);
+    if (slot !== undefined) {
+      this.exactCounts[slot] = (this.exactCounts[slot] as number) + 1;
+      if (this.maybeNumber) this.addNumber(this.exactNumbers[slot] as number);
+      return;
     }
-    if (this.maybeNumber) this.addNumber(Number(value));
+    // Classification only depends on the value, so it is done once per distinct value.
+    const x = this.classify(value);
+    const budget = this.budget;
+    if (
+      exact.size < EXACT_DISTINCT_LIMIT &&
+      length <= KEPT_VALUE_CHARS &&
+      budget.entries < EXACT_BUDGET_ENTRIES &&
+      budget.chars + length <= EXACT_BUDGET_CHARS
+    ) {
+      exact.set(detach(value), exact.size);
+      this.exactCounts.push(1);
+      this.exactNumbers.push(x);
+      this.exactChars += length;
+      budget.entries++;
+      budget.chars += length;
+    } else {
+      this.toSketches();
+      this.sketch(value, 1, this.sk as Sketched, false, x);
+    }
+    if (this.maybeNumber) this.addNumber(x);
   }
 
   private addNumber(x: number): void {
@@ -372,18 +381,23 @@ class ColumnAccumulator {
     this.scaleLimit = 2 ** (exp + SCALE_LIMIT_EXP);
   }
 
-  /** Exact mode: narrows the candidate types with a new distinct value. */
-  private classify(value: string): void {
+  /**
+   * Exact mode: narrows the candidate types with a new distinct value; returns its number (see
+   * {@link parseNumber}), NaN when it is none.
+   */
+  private classify(value: string): number {
+    const x = parseNumber(value);
     if (this.maybeNumber) {
-      if (!NUMBER_RE.test(value) || !Number.isFinite(Number(value))) {
+      if (x !== x) {
         this.maybeNumber = false;
         this.maybeInteger = false;
-      } else if (this.maybeInteger && !INTEGER_RE.test(value)) {
+      } else if (!parsedInteger) {
         this.maybeInteger = false;
       }
     }
     if (this.maybeBoolean && !BOOLEAN_RE.test(value)) this.maybeBoolean = false;
     if (this.maybeDate && parseIsoDate(value) === undefined) this.maybeDate = false;
+    return x;
   }
 
   /** Leaves exact mode: folds the exact counts into fresh sketches and frees them. */
@@ -411,36 +425,33 @@ class ColumnAccumulator {
       maxDate: '',
     };
     this.sk = sk;
-    for (const [value, n] of exact) this.sketch(value, n, sk, false);
+    const { exactCounts, exactNumbers } = this;
+    for (const [value, slot] of exact) this.sketch(value, exactCounts[slot] as number, sk, false, exactNumbers[slot] as number);
     this.budget.entries -= exact.size;
     this.budget.chars -= this.exactChars;
     this.exact = undefined;
+    this.exactCounts = [];
+    this.exactNumbers = [];
   }
 
   /**
    * Adds `weight` occurrences of a value to the sketches. `classify`: whether the value still has to
    * narrow the candidate types and update the numeric statistics (values arriving in sketch mode);
-   * values folded from the exact map or that triggered the switch have been through both already.
+   * values folded from the exact map or that triggered the switch have been through both already, and
+   * come with their number `known` (NaN when none).
    */
-  private sketch(value: string, weight: number, sk: Sketched, classify: boolean): void {
-    // String extremes and lengths: cheap, kept whatever the type.
-    const cut = value.length > KEPT_VALUE_CHARS;
-    const key = cut ? kept(value) : value;
-    if (sk.minString === undefined || key < sk.minString) [sk.minString, sk.minCut] = [detach(key), cut];
-    if (sk.maxString === undefined || key > sk.maxString) [sk.maxString, sk.maxCut] = [detach(key), cut];
-    const length = codePointLength(value);
-    if (length < sk.minLength) sk.minLength = length;
-    if (length > sk.maxLength) sk.maxLength = length;
-
+  private sketch(value: string, weight: number, sk: Sketched, classify: boolean, known = NaN): void {
     if (this.maybeNumber) {
-      const x = Number(value);
-      if (!classify || (Number.isFinite(x) && NUMBER_RE.test(value))) {
+      const x = classify ? parseNumber(value) : known;
+      if (x === x) {
         if (classify) {
-          if (this.maybeInteger && !INTEGER_RE.test(value)) this.maybeInteger = false;
+          if (!parsedInteger) this.maybeInteger = false;
           this.addNumber(x);
         }
         (sk.numbers as HyperLogLog).add(hashNumber(x, HASH_SEED_1), hashNumber(x, HASH_SEED_2));
         (sk.quantiles as LogCollapsingLowestDenseDDSketch).accept(x, weight);
+        // A number's spelling is ASCII: its length in code points is its length.
+        this.stringExtremes(value, value.length, sk);
         return;
       }
       this.maybeNumber = false;
@@ -449,6 +460,7 @@ class ColumnAccumulator {
       sk.numbers = undefined;
       sk.quantiles = undefined;
     }
+    const key = this.stringExtremes(value, codePointLength(value), sk);
     if (this.maybeDate) {
       const t = parseIsoDate(value);
       if (t !== undefined) {
@@ -472,11 +484,25 @@ class ColumnAccumulator {
         [sk.sawTrue, 'true'],
         [sk.sawFalse, 'false'],
       ] as const) {
-        if (seen) sk.strings.add(hashString(spelling, HASH_SEED_1), hashString(spelling, HASH_SEED_2));
+        if (seen) sk.strings.add(hashStringPair(spelling, HASH_SEED_1, HASH_SEED_2), lastSecondHash());
       }
     }
-    sk.strings.add(hashString(value, HASH_SEED_1), hashString(value, HASH_SEED_2));
-    sk.top.add(key, weight);
+    const h1 = hashStringPair(value, HASH_SEED_1, HASH_SEED_2);
+    sk.strings.add(h1, lastSecondHash());
+    // The hash indexes `top` by its key: that of the value itself unless the key is cut.
+    if (key === value) sk.top.add(key, weight, h1);
+    else sk.top.add(key, weight);
+  }
+
+  /** Updates the string min/max and lengths (kept whatever the type); returns the value as kept. */
+  private stringExtremes(value: string, length: number, sk: Sketched): string {
+    const cut = value.length > KEPT_VALUE_CHARS;
+    const key = cut ? kept(value) : value;
+    if (sk.minString === undefined || key < sk.minString) [sk.minString, sk.minCut] = [detach(key), cut];
+    if (sk.maxString === undefined || key > sk.maxString) [sk.maxString, sk.maxCut] = [detach(key), cut];
+    if (length < sk.minLength) sk.minLength = length;
+    if (length > sk.maxLength) sk.maxLength = length;
+    return key;
   }
 
   report(): ColumnReport {
@@ -543,7 +569,8 @@ class ColumnAccumulator {
     let minLength = Infinity;
     let maxLength = 0;
     const top: TopValue[] = [];
-    for (const [value, n] of exact.entries()) {
+    for (const [value, slot] of exact) {
+      const n = this.exactCounts[slot] as number;
       if (min === undefined || value < min) min = value;
       if (max === undefined || value > max) max = value;
       const length = codePointLength(value);
@@ -592,9 +619,9 @@ class ColumnAccumulator {
     if (exact !== undefined) {
       // Sorted distinct numbers with their counts (spellings of one number merged).
       const byNumber = new Map<number, number>();
-      for (const [v, n] of exact) {
-        const x = Number(v);
-        byNumber.set(x, (byNumber.get(x) ?? 0) + n);
+      for (const slot of exact.values()) {
+        const x = this.exactNumbers[slot] as number;
+        byNumber.set(x, (byNumber.get(x) ?? 0) + (this.exactCounts[slot] as number));
       }
       const xs = Float64Array.from(byNumber.keys()).sort();
       const ns = Array.from(xs, (x) => byNumber.get(x) as number);
@@ -685,8 +712,75 @@ function isMissingMarker(value: string): boolean {
   const c = value.charCodeAt(0); // every marker starts with N or n
   return (c === 0x4e || c === 0x6e) && MISSING_MARKERS.has(value);
 }
-const INTEGER_RE = /^[+-]?\d+$/;
-const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Whether the last {@link parseNumber} call read an integer spelling (`[+-]?\d+`). */
+let parsedInteger = false;
+
+/** 10^0 … 10^22: the powers of ten a double holds exactly. */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+const TWO_53 = 2 ** 53;
+
+/**
+ * The number a (trimmed) value spells, or NaN when it spells none: the value must match
+ * `[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?` and be finite as a double (so `Infinity`, hex, `1e999` are
+ * not numbers). Sets {@link parsedInteger}. One scan without regular expressions; when the decimal
+ * significand is below 2^53 and the decimal exponent within ±22, the double is m·10^e or m/10^-e, a
+ * single correctly rounded operation on exact operands (W. D. Clinger, "How to read floating point
+ * numbers accurately", PLDI 1990, the fast path), else `Number(value)` (correctly rounded too).
+ */
+function parseNumber(s: string): number {
+  const n = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  const negative = c === 0x2d;
+  if (negative || c === 0x2b) i = 1;
+  let m = 0;
+  let digitCount = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (!(d >= 0 && d <= 9)) break;
+    m = m * 10 + d;
+    digitCount++;
+  }
+  let fractionDigits = 0;
+  let integer = true;
+  if (i < n && s.charCodeAt(i) === 0x2e) {
+    integer = false;
+    for (i++; i < n; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (!(d >= 0 && d <= 9)) break;
+      m = m * 10 + d;
+      fractionDigits++;
+    }
+  }
+  if (digitCount + fractionDigits === 0) return NaN;
+  let exponent = 0;
+  if (i < n) {
+    c = s.charCodeAt(i);
+    if (c !== 0x65 && c !== 0x45) return NaN;
+    integer = false;
+    i++;
+    c = s.charCodeAt(i);
+    const negativeExponent = c === 0x2d;
+    if (negativeExponent || c === 0x2b) i++;
+    const from = i;
+    for (; i < n; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (!(d >= 0 && d <= 9)) return NaN;
+      if (exponent < 1e6) exponent = exponent * 10 + d;
+    }
+    if (i === from) return NaN;
+    if (negativeExponent) exponent = -exponent;
+  }
+  parsedInteger = integer;
+  const e = exponent - fractionDigits;
+  if (m < TWO_53 && e >= -22 && e <= 22) {
+    const x = e < 0 ? m / (POW10[-e] as number) : m * (POW10[e] as number);
+    return negative ? -x : x;
+  }
+  const x = Number(s);
+  return Number.isFinite(x) ? x : NaN;
+}
 const BOOLEAN_RE = /^(?:true|false)$/i;
 
 const MS_PER_DAY = 86_400_000;
@@ -744,9 +838,9 @@ function parseIsoDate(value: string): number | undefined {
         const from = ++i;
         while (i < n && value.charCodeAt(i) >= 0x30 && value.charCodeAt(i) <= 0x39) i++;
         if (i === from) return undefined;
-        const fraction = value.slice(from, i);
-        wholeMs = Number(fraction.slice(0, 3).padEnd(3, '0'));
-        subMs = fraction.length > 3 ? Number(`0.${fraction.slice(3)}`) : 0;
+        const f = i - from;
+        wholeMs = f >= 3 ? digits(value, from, 3) : digits(value, from, f) * (f === 1 ? 100 : 10);
+        subMs = f > 3 ? Number(`0.${value.slice(from + 3, i)}`) : 0;
       }
     }
     if (i < n) {
