@@ -15,7 +15,8 @@ import {
 } from '../../contract/csvReport';
 import { CsvSyntaxError, CsvTokenizer } from './csvParser';
 import { type InputLocation, type Processor, ProcessorAbortedError, ProcessorInputError, type ProgressReport } from './processor';
-import { hashNumber, hashStringPair, HyperLogLog, lastSecondHash, SpaceSaving } from './sketches';
+import { hashNumber, hashString, hashStringPair, HyperLogLog, lastSecondHash, SpaceSaving } from './sketches';
+import { ValueTable } from './valueTable';
 
 /*
  * `csv-report`: one streaming pass over a CSV file (RFC 4180, see ./csvParser.ts) that infers the type
@@ -275,13 +276,11 @@ const SCALE_LIMIT_EXP = 480;
 class ColumnAccumulator {
   count = 0;
   missing = 0;
-  /** Exact mode: each distinct spelling → its slot in exactCounts and exactNumbers. */
-  private exact: Map<string, number> | undefined = new Map();
-  /** Occurrences of each exact slot. */
-  private exactCounts: number[] = [];
-  /** Numeric value of each exact slot (NaN when not a number), so a repeated value is parsed once. */
-  private exactNumbers: number[] = [];
-  private exactChars = 0;
+  /**
+   * Exact mode: each distinct spelling with its count and number (NaN when none), so a repeated value
+   * is parsed once.
+   */
+  private exact: ValueTable | undefined = new ValueTable();
   private sk: Sketched | undefined;
   private maybeInteger = true;
   private maybeNumber = true;
@@ -321,10 +320,11 @@ class ColumnAccumulator {
       this.sketch(value, 1, this.sk as Sketched, true);
       return;
     }
-    const slot = exact.get(value);
-    if (slot !== undefined) {
-      this.exactCounts[slot] = (this.exactCounts[slot] as number) + 1;
-      if (this.maybeNumber) this.addNumber(this.exactNumbers[slot] as number);
+    const hash = hashString(value, HASH_SEED_1);
+    const slot = exact.find(value, hash);
+    if (slot >= 0) {
+      exact.increment(slot);
+      if (this.maybeNumber) this.addNumber(exact.numberAt(slot));
       return;
     }
     // Classification only depends on the value, so it is done once per distinct value.
@@ -336,10 +336,7 @@ class ColumnAccumulator {
       budget.entries < EXACT_BUDGET_ENTRIES &&
       budget.chars + length <= EXACT_BUDGET_CHARS
     ) {
-      exact.set(detach(value), exact.size);
-      this.exactCounts.push(1);
-      this.exactNumbers.push(x);
-      this.exactChars += length;
+      exact.add(value, hash, x);
       budget.entries++;
       budget.chars += length;
     } else {
@@ -402,7 +399,7 @@ class ColumnAccumulator {
 
   /** Leaves exact mode: folds the exact counts into fresh sketches and frees them. */
   private toSketches(): void {
-    const exact = this.exact as Map<string, number>;
+    const exact = this.exact as ValueTable;
     const sk: Sketched = {
       strings: new HyperLogLog(),
       numbers: this.maybeNumber ? new HyperLogLog() : undefined,
@@ -425,13 +422,10 @@ class ColumnAccumulator {
       maxDate: '',
     };
     this.sk = sk;
-    const { exactCounts, exactNumbers } = this;
-    for (const [value, slot] of exact) this.sketch(value, exactCounts[slot] as number, sk, false, exactNumbers[slot] as number);
+    exact.forEach((value, n, x) => this.sketch(value, n, sk, false, x));
     this.budget.entries -= exact.size;
-    this.budget.chars -= this.exactChars;
+    this.budget.chars -= exact.chars;
     this.exact = undefined;
-    this.exactCounts = [];
-    this.exactNumbers = [];
   }
 
   /**
@@ -465,8 +459,15 @@ class ColumnAccumulator {
       const t = parseIsoDate(value);
       if (t !== undefined) {
         sk.instants?.add(hashNumber(t, HASH_SEED_1), hashNumber(t, HASH_SEED_2));
-        if (t < sk.minInstant || (t === sk.minInstant && value < sk.minDate)) [sk.minInstant, sk.minDate] = [t, detach(value)];
-        if (t > sk.maxInstant || (t === sk.maxInstant && value < sk.maxDate)) [sk.maxInstant, sk.maxDate] = [t, detach(value)];
+        // Kept as they are (maybe slices of the chunk) until settle() detaches them after the chunk.
+        if (t < sk.minInstant || (t === sk.minInstant && value < sk.minDate)) {
+          sk.minInstant = t;
+          sk.minDate = value;
+        }
+        if (t > sk.maxInstant || (t === sk.maxInstant && value < sk.maxDate)) {
+          sk.maxInstant = t;
+          sk.maxDate = value;
+        }
         return;
       }
       this.maybeDate = false;
@@ -494,12 +495,34 @@ class ColumnAccumulator {
     else sk.top.add(key, weight);
   }
 
+  /**
+   * Called after each input chunk: copies the strings kept since the last call out of the chunk they
+   * may be slices of (see {@link detach}), so that a column keeps no chunk alive. Deferring the copy to
+   * once per chunk spares one allocation per value on columns whose extremes change on every row.
+   */
+  settle(): void {
+    const sk = this.sk;
+    if (sk === undefined) return;
+    if (sk.minString !== undefined) sk.minString = detach(sk.minString);
+    if (sk.maxString !== undefined) sk.maxString = detach(sk.maxString);
+    sk.minDate = detach(sk.minDate);
+    sk.maxDate = detach(sk.maxDate);
+    sk.top.settle();
+  }
+
   /** Updates the string min/max and lengths (kept whatever the type); returns the value as kept. */
   private stringExtremes(value: string, length: number, sk: Sketched): string {
     const cut = value.length > KEPT_VALUE_CHARS;
     const key = cut ? kept(value) : value;
-    if (sk.minString === undefined || key < sk.minString) [sk.minString, sk.minCut] = [detach(key), cut];
-    if (sk.maxString === undefined || key > sk.maxString) [sk.maxString, sk.maxCut] = [detach(key), cut];
+    // Kept as they are (maybe slices of the chunk) until settle() detaches them after the chunk.
+    if (sk.minString === undefined || key < sk.minString) {
+      sk.minString = key;
+      sk.minCut = cut;
+    }
+    if (sk.maxString === undefined || key > sk.maxString) {
+      sk.maxString = key;
+      sk.maxCut = cut;
+    }
     if (length < sk.minLength) sk.minLength = length;
     if (length > sk.maxLength) sk.maxLength = length;
     return key;
@@ -514,10 +537,10 @@ class ColumnAccumulator {
     if (this.maybeBoolean) {
       let sawTrue = sk?.sawTrue ?? false;
       let sawFalse = sk?.sawFalse ?? false;
-      for (const v of exact?.keys() ?? []) {
+      exact?.forEach((v) => {
         if (v.length === 4) sawTrue = true;
         else sawFalse = true;
-      }
+      });
       const distinct = (sawTrue ? 1 : 0) + (sawFalse ? 1 : 0);
       return { name, type: 'boolean', count, missing, distinct, min: !sawFalse, max: sawTrue, approximate: [] };
     }
@@ -532,13 +555,13 @@ class ColumnAccumulator {
       let maxValue = '';
       let minT = Infinity;
       let maxT = -Infinity;
-      for (const v of exact.keys()) {
+      exact.forEach((v) => {
         const t = parseIsoDate(v) as number;
         instants.add(t);
         // Ties (one instant, several spellings) go to the smallest string, for a deterministic report.
         if (t < minT || (t === minT && v < minValue)) [minT, minValue] = [t, v];
         if (t > maxT || (t === maxT && v < maxValue)) [maxT, maxValue] = [t, v];
-      }
+      });
       return { name, type: 'date', count, missing, distinct: instants.size, min: minValue, max: maxValue, approximate: [] };
     }
     if (exact === undefined) {
@@ -569,15 +592,14 @@ class ColumnAccumulator {
     let minLength = Infinity;
     let maxLength = 0;
     const top: TopValue[] = [];
-    for (const [value, slot] of exact) {
-      const n = this.exactCounts[slot] as number;
+    exact.forEach((value, n) => {
       if (min === undefined || value < min) min = value;
       if (max === undefined || value > max) max = value;
       const length = codePointLength(value);
       if (length < minLength) minLength = length;
       if (length > maxLength) maxLength = length;
       insertTop(top, value, n);
-    }
+    });
     return {
       name,
       type: 'string',
@@ -619,10 +641,7 @@ class ColumnAccumulator {
     if (exact !== undefined) {
       // Sorted distinct numbers with their counts (spellings of one number merged).
       const byNumber = new Map<number, number>();
-      for (const slot of exact.values()) {
-        const x = this.exactNumbers[slot] as number;
-        byNumber.set(x, (byNumber.get(x) ?? 0) + (this.exactCounts[slot] as number));
-      }
+      exact.forEach((_, n, x) => byNumber.set(x, (byNumber.get(x) ?? 0) + n));
       const xs = Float64Array.from(byNumber.keys()).sort();
       const ns = Array.from(xs, (x) => byNumber.get(x) as number);
       distinct = xs.length;
@@ -1185,6 +1204,7 @@ export async function buildCsvReport(
     onProgress?.(report);
   };
   const sink = new CsvSink(tokenizer, () => {
+    if (columns !== undefined) for (const c of columns) c.settle();
     if (onProgress === undefined) return;
     const t = now();
     if (t - lastProgressAt >= progressIntervalMs) {

@@ -14,29 +14,35 @@
 // Hashing
 
 /**
- * 32-bit hash of a string's UTF-16 code units: MurmurHash3 x86_32's mixing (Austin Appleby, public
- * domain) applied per code unit, with its `fmix32` finalizer. `seed` gives independent hashes.
+ * 32-bit hash of a string's UTF-16 code units: MurmurHash3 x86_32 (Austin Appleby, public domain) over
+ * 32-bit blocks of two code units each (the last code unit alone when the length is odd), with its
+ * `fmix32` finalizer. `seed` gives independent hashes.
  */
 export function hashString(s: string, seed: number): number {
   let h = seed | 0;
-  for (let i = 0; i < s.length; i++) {
-    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
+  const n = s.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    let k = Math.imul(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  return fmix32(h ^ s.length);
+  if (i < n) {
+    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+  }
+  return fmix32(h ^ n);
 }
 
 /** Second hash computed by the last {@link hashStringPair} call. */
 let pairSecond = 0;
 
 /**
- * Two independent 32-bit hashes of a string in one pass: MurmurHash3 x86_32 over blocks of two UTF-16
- * code units (one 32-bit block per pair, the block mixing shared), run with seeds `seed1` and `seed2`.
- * Returns the first; the second is read with {@link lastSecondHash}. Half the work of two
- * {@link hashString} calls, for the per-value paths of csv-report.
+ * `hashString(s, seed1)` and `hashString(s, seed2)` in one pass (the block mixing shared). Returns the
+ * first; the second is read with {@link lastSecondHash}. For the per-value paths of csv-report.
  */
 export function hashStringPair(s: string, seed1: number, seed2: number): number {
   let h1 = seed1 | 0;
@@ -170,6 +176,9 @@ export class SpaceSaving {
   private readonly table: Int32Array;
   private readonly mask: number;
   private size = 0;
+  /** Slots given a new key since the last {@link settle} (their keys may be slices of a chunk), each once. */
+  private readonly unsettled: number[] = [];
+  private readonly isUnsettled: Uint8Array;
 
   constructor(readonly capacity: number) {
     this.counts = new Float64Array(capacity);
@@ -177,6 +186,7 @@ export class SpaceSaving {
     this.hashes = new Int32Array(capacity);
     this.heap = new Int32Array(capacity);
     this.at = new Int32Array(capacity);
+    this.isUnsettled = new Uint8Array(capacity);
     let tableSize = 8;
     while (tableSize < 4 * capacity) tableSize *= 2;
     this.table = new Int32Array(tableSize);
@@ -186,8 +196,8 @@ export class SpaceSaving {
   /**
    * Adds `weight` (> 0) occurrences of `key`. `hash`: any 32-bit hash of the key's content (equal keys,
    * equal hashes), default {@link hashString}; callers that hashed the key already pass theirs. A key
-   * that is kept is copied first (see `detach` in csvReport.ts: a slice of a big chunk would keep the
-   * chunk alive).
+   * is kept as given until {@link settle} copies it (see `detach` in csvReport.ts: a slice of a big
+   * chunk would keep the chunk alive).
    */
   add(key: string, weight = 1, hash: number = hashString(key, SPACE_SAVING_SEED)): void {
     hash |= 0;
@@ -218,13 +228,30 @@ export class SpaceSaving {
       this.errors[slot] = c;
       this.counts[slot] = c + weight;
     }
-    keys[slot] = copy(key);
+    keys[slot] = key;
+    if (key.length >= 13 && this.isUnsettled[slot] === 0) {
+      this.isUnsettled[slot] = 1;
+      this.unsettled.push(slot);
+    }
     hashes[slot] = hash;
     let p = hash & mask;
     while (table[p] !== 0) p = (p + 1) & mask;
     table[p] = slot + 1;
     if (fresh) this.siftUp(slot);
     else this.siftDown(0);
+  }
+
+  /**
+   * Copies the keys added since the last call into strings of their own (at most `capacity` copies),
+   * so that the summary keeps no input chunk alive. Call it after each input chunk.
+   */
+  settle(): void {
+    const { unsettled, keys } = this;
+    for (const slot of unsettled) {
+      keys[slot] = copy(keys[slot] as string);
+      this.isUnsettled[slot] = 0;
+    }
+    unsettled.length = 0;
   }
 
   /** Kept entries, by estimated count descending then key ascending (UTF-16 code units). */

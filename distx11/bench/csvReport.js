@@ -1,0 +1,158 @@
+"use strict";
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", { value: true });
+/**
+ * Benchmark of the csv-report processor against its floor, each measurement in its own child process so
+ * that its peak RSS is its own.
+ *
+ *   npm run bench -- [--size MiB=64] [--runs N=1] [--keep]
+ *   npm run bench:memory -- [--size MiB=300]
+ *
+ * `bench` generates two files in the OS temp directory (see ./datasets.ts): a low-cardinality one
+ * (birdstrikes.csv repeated) and an all-distinct one (7 columns, 3 nearly all-distinct numbers, BOM,
+ * CRLF, quoted newlines, missing tokens), and measures on each, streaming the file from disk in 64 KiB
+ * chunks:
+ * - `processor`: `buildCsvReport`, the whole report;
+ * - `floor`: the same bytes UTF-8-decoded and tokenized by the processor's tokenizer, records dropped
+ *   (what any report must at least do);
+ * - `papaparse`: papaparse 5 parsing the same text (for comparison with a popular fast parser);
+ * - `pandas`: `read_csv` + `describe(include='all')` + `nunique()` with the Debian python3-pandas
+ *   (`/usr/bin/python3`), when it is installed.
+ * It prints MiB/s, the ratio to the floor and the peak RSS of each. `bench:memory` runs the processor
+ * alone on one all-distinct file (default 300 MiB) and checks its peak RSS against 200 MB.
+ * Generated files are deleted at the end unless `--keep`. Figures go to README.md ("Performance").
+ */
+const node_child_process_1 = require("node:child_process");
+const node_fs_1 = require("node:fs");
+const node_os_1 = require("node:os");
+const node_path_1 = require("node:path");
+const papaparse_1 = __importDefault(require("papaparse"));
+const csvParser_1 = require("../src/core/processors/csvParser");
+const csvReport_1 = require("../src/core/processors/csvReport");
+const datasets_1 = require("./datasets");
+const CHUNK = 64 * 1024;
+const MiB = 1024 * 1024;
+/** Runs one measurement in this process (the child side). */
+async function child(what, file) {
+    const t0 = process.hrtime.bigint();
+    let rows = 0;
+    if (what === 'processor') {
+        const report = await (0, csvReport_1.buildCsvReport)((0, node_fs_1.createReadStream)(file, { highWaterMark: CHUNK }), { delimiter: ',', header: true });
+        rows = report.rows;
+    }
+    else if (what === 'floor') {
+        const decoder = new TextDecoder('utf-8', { fatal: true });
+        const tokenizer = new csvParser_1.CsvTokenizer(',', 32 * MiB, () => rows++);
+        for await (const chunk of (0, node_fs_1.createReadStream)(file, { highWaterMark: CHUNK }))
+            tokenizer.write(decoder.decode(chunk, { stream: true }));
+        tokenizer.write(decoder.decode());
+        tokenizer.end();
+    }
+    else if (what === 'papaparse') {
+        const decoder = new TextDecoder('utf-8', { fatal: true });
+        await new Promise((resolve, reject) => {
+            const stream = (0, node_fs_1.createReadStream)(file, { highWaterMark: CHUNK });
+            const parser = papaparse_1.default.parse(papaparse_1.default.NODE_STREAM_INPUT, { header: false });
+            parser.on('data', () => rows++);
+            parser.on('end', () => resolve());
+            parser.on('error', reject);
+            stream.on('data', (c) => parser.write(decoder.decode(c, { stream: true })));
+            stream.on('end', () => parser.end());
+        });
+    }
+    else
+        throw new Error(`unknown measurement ${what}`);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    return { seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, rows };
+}
+function measure(what, file) {
+    const out = (0, node_child_process_1.execFileSync)(process.execPath, [__filename, '--child', what, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    return JSON.parse(out);
+}
+const PANDAS = `
+import sys, time, resource, pandas as pd
+t = time.perf_counter()
+df = pd.read_csv(sys.argv[1])
+df.describe(include='all'); df.nunique()
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+`;
+function pandas(file) {
+    if (!(0, node_fs_1.existsSync)('/usr/bin/python3'))
+        return undefined;
+    const r = (0, node_child_process_1.spawnSync)('/usr/bin/python3', ['-c', PANDAS, file], { encoding: 'utf8' });
+    if (r.status !== 0)
+        return undefined;
+    const [seconds, rss] = r.stdout.trim().split(/\s+/).map(Number);
+    return { seconds, maxRssMB: rss };
+}
+function arg(name, fallback) {
+    const i = process.argv.indexOf(`--${name}`);
+    return i < 0 ? fallback : Number(process.argv[i + 1]);
+}
+async function main() {
+    if (process.argv[2] === '--child') {
+        process.stdout.write(JSON.stringify(await child(process.argv[3], process.argv[4])));
+        return;
+    }
+    const memory = process.argv.includes('--memory');
+    const sizeMiB = arg('size', memory ? 300 : 64);
+    const runs = arg('runs', 1);
+    const keep = process.argv.includes('--keep');
+    const kinds = memory ? ['distinct'] : ['low', 'distinct'];
+    console.log(`csv-report benchmark: ${sizeMiB} MiB files, ${runs} run(s) each, node ${process.version}, ${new Date().toISOString()}`);
+    const files = [];
+    let failed = false;
+    try {
+        for (const kind of kinds) {
+            const file = (0, node_path_1.join)((0, node_os_1.tmpdir)(), `csv-report-bench-${kind}-${sizeMiB}.csv`);
+            files.push(file);
+            if (!(0, node_fs_1.existsSync)(file))
+                await (0, datasets_1.writeBenchmarkCsv)(file, kind, sizeMiB * MiB);
+            const mib = (0, node_fs_1.statSync)(file).size / MiB;
+            console.log(`\n${kind}: ${file} (${mib.toFixed(1)} MiB)`);
+            const whats = memory ? ['processor'] : ['floor', 'processor', 'papaparse'];
+            const best = {};
+            for (let r = 0; r < runs; r++) {
+                for (const what of whats) {
+                    const m = measure(what, file);
+                    if (best[what] === undefined || m.seconds < best[what].seconds)
+                        best[what] = m;
+                }
+            }
+            const p = memory ? undefined : pandas(file);
+            if (p !== undefined)
+                best['pandas'] = p;
+            const floor = best['floor'];
+            for (const [what, m] of Object.entries(best)) {
+                const rate = mib / m.seconds;
+                const ratio = floor === undefined ? '' : `  ${(m.seconds / floor.seconds).toFixed(2)}× floor time`;
+                console.log(`  ${what.padEnd(10)} ${rate.toFixed(1).padStart(6)} MiB/s  ${m.seconds.toFixed(2).padStart(6)} s  peak RSS ${m.maxRssMB.toFixed(0).padStart(5)} MB${ratio}`);
+            }
+            if (!memory && p === undefined)
+                console.log('  pandas     (not measured: /usr/bin/python3 with pandas not found; apt-get install python3-pandas)');
+            if (!memory && p !== undefined && best['processor'] !== undefined) {
+                console.log(`  processor vs pandas: ${(p.seconds / best['processor'].seconds).toFixed(2)}× faster`);
+            }
+            if (memory) {
+                const rss = best['processor'].maxRssMB;
+                const ok = rss < 200;
+                failed ||= !ok;
+                console.log(`  bounded memory goal (< 200 MB peak RSS): ${ok ? 'met' : 'NOT met'}`);
+            }
+        }
+    }
+    finally {
+        if (!keep)
+            for (const f of files)
+                (0, node_fs_1.rmSync)(f, { force: true });
+    }
+    if (failed)
+        process.exitCode = 1;
+}
+main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+});
+//# sourceMappingURL=csvReport.js.map

@@ -1,0 +1,68 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.JobQueue = void 0;
+const messageCodec_1 = require("./messageCodec");
+/** Sends job messages to the jobs queue (base64-encoded JSON, see {@link encodeJobMessage}). */
+class JobQueue {
+    queue;
+    poisonQueue;
+    constructor(queueService, queueName, poisonQueueName) {
+        this.queue = queueService.getQueueClient(queueName);
+        this.poisonQueue = queueService.getQueueClient(poisonQueueName);
+    }
+    /** Creates the queue and its poison queue if missing (local development; Bicep creates them in Azure). */
+    async ensureQueues() {
+        await Promise.all([this.queue.createIfNotExists(), this.poisonQueue.createIfNotExists()]);
+    }
+    /**
+     * Enqueues a job message; default time-to-live (7 days).
+     * @param opts.invisibleSeconds initial visibility timeout in seconds (Put Message
+     *   `visibilitytimeout`): the submit sends its message invisible until it has either created the
+     *   record (then {@link release}s it) or given up (see bounds.ts)
+     * @param opts.signal aborts the call (the submit's deadline)
+     * @returns the message id and pop receipt (to release or take back the message)
+     * @throws RestError when storage refuses or is unreachable; AbortError when the signal fires
+     */
+    async send(message, opts = {}) {
+        const res = await this.queue.sendMessage((0, messageCodec_1.encodeJobMessage)(message), {
+            ...(opts.invisibleSeconds ? { visibilityTimeout: opts.invisibleSeconds } : {}),
+            ...(opts.signal ? { abortSignal: opts.signal } : {}),
+        });
+        return { messageId: res.messageId, popReceipt: res.popReceipt };
+    }
+    /**
+     * Makes a message sent invisible deliverable now (Update Message with visibility timeout 0,
+     * https://learn.microsoft.com/rest/api/storageservices/update-message).
+     */
+    async release(receipt, signal) {
+        await this.queue.updateMessage(receipt.messageId, receipt.popReceipt, undefined, 0, signal ? { abortSignal: signal } : {});
+    }
+    /**
+     * Whether a message still exists, by Update Message with a receipt from when it was sent: 404
+     * MessageNotFound means it is gone (processed, deleted, expired); 400 PopReceiptMismatch means it
+     * exists but was released or dequeued since; success means it was never dequeued, and makes it
+     * visible now (it was held invisible, see bounds.ts).
+     * https://learn.microsoft.com/rest/api/storageservices/update-message
+     * @throws RestError for other failures (storage down)
+     */
+    async exists(receipt) {
+        try {
+            await this.queue.updateMessage(receipt.messageId, receipt.popReceipt, undefined, 0);
+            return true;
+        }
+        catch (err) {
+            const e = err;
+            if (e.statusCode === 404)
+                return false;
+            if (e.statusCode === 400)
+                return true;
+            throw err;
+        }
+    }
+    /** Deletes a message this process just sent (compensation when the job record could not be created). */
+    async unsend(receipt, signal) {
+        await this.queue.deleteMessage(receipt.messageId, receipt.popReceipt, signal ? { abortSignal: signal } : {});
+    }
+}
+exports.JobQueue = JobQueue;
+//# sourceMappingURL=jobQueue.js.map
