@@ -157,7 +157,7 @@ export class CsvTokenizer {
             // The next delimiter's position is kept across records (as nextLf), so a line without
             // delimiters never rescans the rest of the chunk.
             const fields = this.fields;
-            for (let from = i; ; ) {
+            for (let from = i; ;) {
               if (nextDelimiter < from) nextDelimiter = indexOr(s, delimiter, from, n);
               if (nextDelimiter >= end) {
                 fields.push(s.slice(from, end));
