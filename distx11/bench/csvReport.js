@@ -20,11 +20,12 @@ Object.defineProperty(exports, "__esModule", { value: true });
  * - `papaparse`: papaparse 5 parsing the same text (for comparison with a popular fast parser);
  * - `pandas`: `read_csv` + `describe(include='all')` + `nunique()` with the Debian python3-pandas
  *   (`/usr/bin/python3`), when it is installed.
- * It prints MiB/s, the ratio to the floor and the peak RSS of each. `bench:memory` runs the processor
+ * It prints MiB/s, the ratio to the floor and the peak RSS of each, the processor's speed over pandas',
+ * whether the processor reaches 25 MiB/s on the all-distinct file, and the load average before and
+ * after (the machine is shared: compare the ratios). `bench:memory` runs the processor
  * alone on one all-distinct file (default 300 MiB) and checks its peak RSS against 200 MB.
  * Generated files are deleted at the end unless `--keep`. Figures go to README.md ("Performance").
  */
-const node_child_process_1 = require("node:child_process");
 const node_fs_1 = require("node:fs");
 const node_os_1 = require("node:os");
 const node_path_1 = require("node:path");
@@ -32,6 +33,7 @@ const papaparse_1 = __importDefault(require("papaparse"));
 const csvParser_1 = require("../src/core/processors/csvParser");
 const csvReport_1 = require("../src/core/processors/csvReport");
 const datasets_1 = require("./datasets");
+const measure_1 = require("./measure");
 const CHUNK = 64 * 1024;
 const MiB = 1024 * 1024;
 /** Runs one measurement in this process (the child side). */
@@ -67,26 +69,6 @@ async function child(what, file) {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     return { seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, rows };
 }
-function measure(what, file) {
-    const out = (0, node_child_process_1.execFileSync)(process.execPath, [__filename, '--child', what, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    return JSON.parse(out);
-}
-const PANDAS = `
-import sys, time, resource, pandas as pd
-t = time.perf_counter()
-df = pd.read_csv(sys.argv[1])
-df.describe(include='all'); df.nunique()
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-`;
-function pandas(file) {
-    if (!(0, node_fs_1.existsSync)('/usr/bin/python3'))
-        return undefined;
-    const r = (0, node_child_process_1.spawnSync)('/usr/bin/python3', ['-c', PANDAS, file], { encoding: 'utf8' });
-    if (r.status !== 0)
-        return undefined;
-    const [seconds, rss] = r.stdout.trim().split(/\s+/).map(Number);
-    return { seconds, maxRssMB: rss };
-}
 function arg(name, fallback) {
     const i = process.argv.indexOf(`--${name}`);
     return i < 0 ? fallback : Number(process.argv[i + 1]);
@@ -101,7 +83,7 @@ async function main() {
     const runs = arg('runs', 1);
     const keep = process.argv.includes('--keep');
     const kinds = memory ? ['distinct'] : ['low', 'distinct'];
-    console.log(`csv-report benchmark: ${sizeMiB} MiB files, ${runs} run(s) each, node ${process.version}, ${new Date().toISOString()}`);
+    console.log(`csv-report benchmark: ${sizeMiB} MiB files, ${runs} run(s) each, node ${process.version}, ${new Date().toISOString()}, load average ${(0, measure_1.loadAverage)()}`);
     const files = [];
     let failed = false;
     try {
@@ -116,12 +98,12 @@ async function main() {
             const best = {};
             for (let r = 0; r < runs; r++) {
                 for (const what of whats) {
-                    const m = measure(what, file);
+                    const m = (0, measure_1.measureInChild)(what, file);
                     if (best[what] === undefined || m.seconds < best[what].seconds)
                         best[what] = m;
                 }
             }
-            const p = memory ? undefined : pandas(file);
+            const p = memory ? undefined : (0, measure_1.pandas)(file);
             if (p !== undefined)
                 best['pandas'] = p;
             const floor = best['floor'];
@@ -131,9 +113,13 @@ async function main() {
                 console.log(`  ${what.padEnd(10)} ${rate.toFixed(1).padStart(6)} MiB/s  ${m.seconds.toFixed(2).padStart(6)} s  peak RSS ${m.maxRssMB.toFixed(0).padStart(5)} MB${ratio}`);
             }
             if (!memory && p === undefined)
-                console.log('  pandas     (not measured: /usr/bin/python3 with pandas not found; apt-get install python3-pandas)');
+                console.log(`  ${measure_1.PANDAS_MISSING}`);
             if (!memory && p !== undefined && best['processor'] !== undefined) {
                 console.log(`  processor vs pandas: ${(p.seconds / best['processor'].seconds).toFixed(2)}× faster`);
+            }
+            if (!memory && kind === 'distinct' && best['processor'] !== undefined) {
+                const rate = mib / best['processor'].seconds;
+                console.log(`  goal (processor >= 25 MiB/s on the all-distinct file): ${rate >= 25 ? 'met' : 'NOT met'}`);
             }
             if (memory) {
                 const rss = best['processor'].maxRssMB;
@@ -148,6 +134,7 @@ async function main() {
             for (const f of files)
                 (0, node_fs_1.rmSync)(f, { force: true });
     }
+    console.log(`\nload average at the end: ${(0, measure_1.loadAverage)()} (the machine's other work slows every figure alike: compare ratios)`);
     if (failed)
         process.exitCode = 1;
 }

@@ -12,16 +12,11 @@ exports.writeBenchmarkCsv = writeBenchmarkCsv;
 const node_events_1 = require("node:events");
 const node_fs_1 = require("node:fs");
 const node_path_1 = require("node:path");
-/** Small deterministic PRNG (mulberry32). */
+const pure_rand_1 = require("pure-rand");
+/** Deterministic uniform numbers in [0, 1): pure-rand's xoroshiro128+, one 32-bit draw per number. */
 function prng(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const rng = (0, pure_rand_1.xoroshiro128plus)(seed);
+    return () => (rng.unsafeNext() >>> 0) / 2 ** 32;
 }
 /** Writes a generated CSV of at least `minBytes` bytes to `path`; resolves to its size in bytes. */
 async function writeBenchmarkCsv(path, kind, minBytes, seed = 42) {

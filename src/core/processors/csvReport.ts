@@ -37,8 +37,10 @@ import { ValueTable } from './valueTable';
  *   lists these fields in `approximate`.
  * Every public vega-datasets CSV column (< 50,000 distinct values each) stays exact.
  *
- * Memory bound per job (the arithmetic behind the limits): exact values ≤ 2^20 entries × ~80 bytes
- * (Map entry, string header, count) + 16 Mi code units × ≤ 2 bytes ≈ 115 MB in the worst case; per
+ * Memory bound per job (the arithmetic behind the limits): exact values (./valueTable.ts: typed arrays
+ * that grow by doubling) ≤ 2^20 entries × ≤ 64 bytes (hash, offset, count, number, twice over for
+ * doubling, plus ≤ 4 table slots of 4 bytes) + 16 Mi code units × ≤ 4 bytes (2 bytes, doubling) =
+ * 128 MiB in the worst case, off the V8 heap; per
  * sketched column ≤ 3 HyperLogLogs × 64 KiB + DDSketch 2 × 2,048 bins × 8 bytes + 64 Space-Saving
  * keys × 1,000 code units × 2 bytes + min/max ≈ 360 KB; columns ≤ MAX_COLUMNS (1,000); one record ≤
  * `maxRecordBytes` (32 MiB). Nothing else grows with the input: the file is never buffered.

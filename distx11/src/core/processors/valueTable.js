@@ -93,12 +93,21 @@ class ValueTable {
     numberAt(i) {
         return this.numbers[i];
     }
-    /** Calls `f` with each entry's string (a new string), count and number, in insertion order. */
+    /**
+     * Calls `f` with each entry's string, count and number, in insertion order. The strings are slices of
+     * one string of all the keys: copy one before keeping it for long (see `detach` in csvReport.ts).
+     */
     forEach(f) {
-        for (let i = 0; i < this.size; i++) {
-            const value = String.fromCharCode.apply(null, this.codeUnits.subarray(this.starts[i], this.starts[i + 1]));
-            f(value, this.counts[i], this.numbers[i]);
+        const { codeUnits, starts, chars } = this;
+        // String.fromCharCode over blocks of code units (lone surrogates kept as they are, unlike a
+        // UTF-16 TextDecoder), joined into one string.
+        const blocks = [];
+        for (let a = 0; a < chars; a += 8192) {
+            blocks.push(String.fromCharCode.apply(null, codeUnits.subarray(a, Math.min(a + 8192, chars))));
         }
+        const all = blocks.join('');
+        for (let i = 0; i < this.size; i++)
+            f(all.slice(starts[i], starts[i + 1]), this.counts[i], this.numbers[i]);
     }
     place(i, hash) {
         const table = this.table;
