@@ -8,7 +8,8 @@
  * input chunk, and the garbage collector moving every kept key) — most of csv-report's time on a 64 MiB
  * all-distinct file. Here the keys' UTF-16 code units are copied into one growable `Uint16Array` and
  * found through an open-addressing table (linear probing, at most half full) of 32-bit hashes: no
- * object per value, about a third of the cost, and half the memory.
+ * object per value, and a third to a half of the Map's time for the same 5 × 65,536 new values
+ * (measured on the all-distinct benchmark file's first rows).
  */
 
 /** Initial capacity in entries (grows by doubling). */
