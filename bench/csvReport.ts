@@ -21,7 +21,7 @@
  * alone on one all-distinct file (default 300 MiB) and checks its peak RSS against 200 MB.
  * Generated files are deleted at the end unless `--keep`. Figures go to README.md ("Performance").
  */
-import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,6 +34,22 @@ import { loadAverage, measureInChild, type Measurement, pandas, PANDAS_MISSING }
 
 const CHUNK = 64 * 1024;
 const MiB = 1024 * 1024;
+
+/**
+ * This process's peak RSS in MB: VmHWM of /proc/self/status, which is its own since exec. Not
+ * `resourceUsage().maxRSS`: Linux carries a parent's peak over fork and exec into the child's
+ * `ru_maxrss`, so a child of bench:job (whose parent holds the uploaded file) would report the
+ * parent's 300 MB. Falls back to `maxRSS` where /proc is missing.
+ */
+function peakRssMB(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m !== null) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
 
 /** Runs one measurement in this process (the child side). */
 async function child(what: string, file: string): Promise<Measurement> {
@@ -62,7 +78,7 @@ async function child(what: string, file: string): Promise<Measurement> {
     });
   } else throw new Error(`unknown measurement ${what}`);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, rows };
+  return { seconds, maxRssMB: peakRssMB(), rows };
 }
 
 function arg(name: string, fallback: number): number {
