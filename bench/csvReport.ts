@@ -15,12 +15,13 @@
  * - `papaparse`: papaparse 5 parsing the same text (for comparison with a popular fast parser);
  * - `pandas`: `read_csv` + `describe(include='all')` + `nunique()` with the Debian python3-pandas
  *   (`/usr/bin/python3`), when it is installed.
- * It prints MiB/s, the ratio to the floor and the peak RSS of each. `bench:memory` runs the processor
+ * It prints MiB/s, the ratio to the floor and the peak RSS of each, the processor's speed over pandas',
+ * whether the processor reaches 25 MiB/s on the all-distinct file, and the load average before and
+ * after (the machine is shared: compare the ratios). `bench:memory` runs the processor
  * alone on one all-distinct file (default 300 MiB) and checks its peak RSS against 200 MB.
  * Generated files are deleted at the end unless `--keep`. Figures go to README.md ("Performance").
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,14 +30,25 @@ import Papa from 'papaparse';
 import { CsvTokenizer } from '../src/core/processors/csvParser';
 import { buildCsvReport } from '../src/core/processors/csvReport';
 import { writeBenchmarkCsv } from './datasets';
+import { loadAverage, measureInChild, type Measurement, pandas, PANDAS_MISSING } from './measure';
 
 const CHUNK = 64 * 1024;
 const MiB = 1024 * 1024;
 
-interface Measurement {
-  seconds: number;
-  maxRssMB: number;
-  rows?: number;
+/**
+ * This process's peak RSS in MB: VmHWM of /proc/self/status, which is its own since exec. Not
+ * `resourceUsage().maxRSS`: Linux carries a parent's peak over fork and exec into the child's
+ * `ru_maxrss`, so a child of bench:job (whose parent holds the uploaded file) would report the
+ * parent's 300 MB. Falls back to `maxRSS` where /proc is missing.
+ */
+function peakRssMB(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m !== null) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 /** Runs one measurement in this process (the child side). */
@@ -66,28 +78,7 @@ async function child(what: string, file: string): Promise<Measurement> {
     });
   } else throw new Error(`unknown measurement ${what}`);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { seconds, maxRssMB: process.resourceUsage().maxRSS / 1024, rows };
-}
-
-function measure(what: string, file: string): Measurement {
-  const out = execFileSync(process.execPath, [__filename, '--child', what, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(out) as Measurement;
-}
-
-const PANDAS = `
-import sys, time, resource, pandas as pd
-t = time.perf_counter()
-df = pd.read_csv(sys.argv[1])
-df.describe(include='all'); df.nunique()
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-`;
-
-function pandas(file: string): Measurement | undefined {
-  if (!existsSync('/usr/bin/python3')) return undefined;
-  const r = spawnSync('/usr/bin/python3', ['-c', PANDAS, file], { encoding: 'utf8' });
-  if (r.status !== 0) return undefined;
-  const [seconds, rss] = r.stdout.trim().split(/\s+/).map(Number) as [number, number];
-  return { seconds, maxRssMB: rss };
+  return { seconds, maxRssMB: peakRssMB(), rows };
 }
 
 function arg(name: string, fallback: number): number {
@@ -105,7 +96,9 @@ async function main(): Promise<void> {
   const runs = arg('runs', 1);
   const keep = process.argv.includes('--keep');
   const kinds = memory ? (['distinct'] as const) : (['low', 'distinct'] as const);
-  console.log(`csv-report benchmark: ${sizeMiB} MiB files, ${runs} run(s) each, node ${process.version}, ${new Date().toISOString()}`);
+  console.log(
+    `csv-report benchmark: ${sizeMiB} MiB files, ${runs} run(s) each, node ${process.version}, ${new Date().toISOString()}, load average ${loadAverage()}`,
+  );
   const files: string[] = [];
   let failed = false;
   try {
@@ -119,7 +112,7 @@ async function main(): Promise<void> {
       const best: Record<string, Measurement> = {};
       for (let r = 0; r < runs; r++) {
         for (const what of whats) {
-          const m = measure(what, file);
+          const m = measureInChild(what, file);
           if (best[what] === undefined || m.seconds < best[what].seconds) best[what] = m;
         }
       }
@@ -133,10 +126,13 @@ async function main(): Promise<void> {
           `  ${what.padEnd(10)} ${rate.toFixed(1).padStart(6)} MiB/s  ${m.seconds.toFixed(2).padStart(6)} s  peak RSS ${m.maxRssMB.toFixed(0).padStart(5)} MB${ratio}`,
         );
       }
-      if (!memory && p === undefined)
-        console.log('  pandas     (not measured: /usr/bin/python3 with pandas not found; apt-get install python3-pandas)');
+      if (!memory && p === undefined) console.log(`  ${PANDAS_MISSING}`);
       if (!memory && p !== undefined && best['processor'] !== undefined) {
         console.log(`  processor vs pandas: ${(p.seconds / best['processor'].seconds).toFixed(2)}× faster`);
+      }
+      if (!memory && kind === 'distinct' && best['processor'] !== undefined) {
+        const rate = mib / best['processor'].seconds;
+        console.log(`  goal (processor >= 25 MiB/s on the all-distinct file): ${rate >= 25 ? 'met' : 'NOT met'}`);
       }
       if (memory) {
         const rss = best['processor']!.maxRssMB;
@@ -148,6 +144,7 @@ async function main(): Promise<void> {
   } finally {
     if (!keep) for (const f of files) rmSync(f, { force: true });
   }
+  console.log(`\nload average at the end: ${loadAverage()} (the machine's other work slows every figure alike: compare ratios)`);
   if (failed) process.exitCode = 1;
 }
 

@@ -10,16 +10,12 @@ import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** Small deterministic PRNG (mulberry32). */
+import { xoroshiro128plus } from 'pure-rand';
+
+/** Deterministic uniform numbers in [0, 1): pure-rand's xoroshiro128+, one 32-bit draw per number. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = xoroshiro128plus(seed);
+  return () => (rng.unsafeNext() >>> 0) / 2 ** 32;
 }
 
 /** Writes a generated CSV of at least `minBytes` bytes to `path`; resolves to its size in bytes. */

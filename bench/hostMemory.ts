@@ -10,15 +10,13 @@
  * prints whether each succeeded, the elapsed time, the throughput and the host's peak RSS (VmHWM of
  * /proc/<pid>/status). Everything generated is deleted at the end.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, openAsBlob, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, openAsBlob, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { startAzurite } from '@async-request-reply/local-host/azurite';
-
 import { createJobClient } from '../src/client/jobClient';
 import { writeBenchmarkCsv } from './datasets';
+import { startBenchHost } from './host';
 
 const MiB = 1024 * 1024;
 
@@ -27,60 +25,20 @@ function arg(name: string, fallback: number): number {
   return i < 0 ? fallback : Number(process.argv[i + 1]);
 }
 
-/** Peak resident set size of a process, in MB (Linux). */
-function peakRssMB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m === null ? NaN : Number(m[1]) / 1024;
-}
-
 async function main(): Promise<void> {
   const jobs = arg('jobs', 12);
   const sizeMiB = arg('size', 99);
   const heapMB = arg('heap', 1536);
   const dir = mkdtempSync(join(tmpdir(), 'csv-report-host-bench-'));
-  const repo = join(__dirname, '..', '..');
   const file = join(dir, 'distinct.csv');
   await writeBenchmarkCsv(file, 'distinct', sizeMiB * MiB);
   const bytes = statSync(file).size;
   console.log(
     `host benchmark: ${jobs} concurrent jobs of ${(bytes / MiB).toFixed(1)} MiB (all-distinct), host --max-old-space-size=${heapMB}, node ${process.version}, ${new Date().toISOString()}`,
   );
-  const azurite = await startAzurite({ location: join(dir, 'azurite') });
-  const env = {
-    ...process.env,
-    AzureWebJobsStorage: azurite.connectionString,
-    JOBS_QUEUE_NAME: 'bench-jobs',
-    JOBS_CONTAINER_NAME: 'bench-jobs',
-    JOBS_MAX_INPUT_BYTES: String(2 * bytes),
-  };
-  const host = spawn(
-    process.execPath,
-    [`--max-old-space-size=${heapMB}`, join(repo, 'dev', 'host', 'dist', 'cli.js'), '--port', '0', '--no-azurite', '--app-dir', repo],
-    {
-      env,
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  host.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  host.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  let hostExit: string | undefined;
-  host.on('exit', (code, signal) => (hostExit = `exited with ${code ?? signal}`));
+  const host = await startBenchHost({ dir, maxInputBytes: 2 * bytes, heapMB });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const m = /Local host listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-        if (m) {
-          clearInterval(timer);
-          resolve(Number(m[1]));
-        } else if (hostExit !== undefined) {
-          clearInterval(timer);
-          reject(new Error(`host ${hostExit}:\n${out}`));
-        }
-      }, 100);
-    });
-    const client = createJobClient({ baseUrl: `http://127.0.0.1:${port}` });
+    const client = createJobClient({ baseUrl: host.baseUrl });
     const t0 = Date.now();
     const results = await Promise.allSettled(
       Array.from({ length: jobs }, async () => {
@@ -96,15 +54,14 @@ async function main(): Promise<void> {
         console.log(`  job ${i + 1}: Succeeded after ${r.value.seconds.toFixed(1)} s, ${r.value.rows.toLocaleString('en')} rows`);
       else console.log(`  job ${i + 1}: FAILED: ${String(r.reason)}`);
     });
-    const rss = hostExit === undefined ? peakRssMB(host.pid as number) : NaN;
+    const hostExit = host.exit();
+    const rss = hostExit === undefined ? host.peakRssMB() : NaN;
     console.log(
       `${ok}/${jobs} succeeded in ${seconds.toFixed(1)} s (${((jobs * bytes) / MiB / seconds).toFixed(1)} MiB/s in all, upload included); host peak RSS ${rss.toFixed(0)} MB${hostExit ? `; host ${hostExit}` : ''}`,
     );
     if (ok !== jobs || hostExit !== undefined) process.exitCode = 1;
   } finally {
-    host.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
-    await azurite.stop();
+    await host.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

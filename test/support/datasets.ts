@@ -1,21 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+import { xoroshiro128plus } from 'pure-rand';
+
 /** A CSV file shipped by the `vega-datasets` npm package (public datasets, BSD-3-Clause). */
 export function vegaCsv(name: string): Buffer {
   return readFileSync(join(dirname(require.resolve('vega-datasets')), '..', 'data', name));
 }
 
-/** Small deterministic PRNG (mulberry32) so generated files are the same on every run. */
+/**
+ * Deterministic uniform numbers in [0, 1) so generated files are the same on every run: pure-rand's
+ * xoroshiro128+ (the generator fast-check uses), one 32-bit draw per number.
+ */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = xoroshiro128plus(seed);
+  return () => (rng.unsafeNext() >>> 0) / 2 ** 32;
 }
 
 /**

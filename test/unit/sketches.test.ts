@@ -1,4 +1,4 @@
-import { hashNumber, hashString, HyperLogLog, SpaceSaving } from '../../src/core/processors/sketches';
+import { hashNumber, hashString, hashStringPair, HyperLogLog, lastSecondHash, SpaceSaving } from '../../src/core/processors/sketches';
 import { prng } from '../support/datasets';
 
 const S1 = 0x9747b28c;
@@ -40,6 +40,15 @@ describe('HyperLogLog', () => {
   });
 });
 
+describe('hashStringPair', () => {
+  it('gives hashString with both seeds in one pass, for any length and any UTF-16', () => {
+    for (const s of ['', 'a', 'ab', 'abc', 'é😀', '\ud800x', 'note 123 456789', 'x'.repeat(1001)]) {
+      expect(hashStringPair(s, S1, S2)).toBe(hashString(s, S1));
+      expect(lastSecondHash()).toBe(hashString(s, S2));
+    }
+  });
+});
+
 describe('SpaceSaving', () => {
   it('is exact while the distinct keys fit its capacity', () => {
     const s = new SpaceSaving(8);
@@ -77,5 +86,18 @@ describe('SpaceSaving', () => {
       expect(e!.error).toBeLessThanOrEqual(n / capacity);
     }
     expect(entries.slice(0, 3).map((e) => e.value)).toEqual(['k0', 'k1', 'k2']);
+  });
+
+  it('finds its keys again after settle() copies them, and after evictions moved them in its hash table', () => {
+    const s = new SpaceSaving(8);
+    const chunk = `${'long key number '.repeat(2)}|`;
+    const key = (i: number) => `${chunk.slice(0, 20)}${i}`; // 21+ code units: copied by settle()
+    for (let i = 0; i < 4; i++) s.add(key(i), 100 + i);
+    s.settle();
+    for (let i = 100; i < 140; i++) s.add(`evicting ${i}`); // they churn through the other 4 counters
+    for (let i = 0; i < 4; i++) s.add(key(i), 1);
+    s.settle();
+    const byValue = new Map(s.entries().map((e) => [e.value, e]));
+    for (let i = 0; i < 4; i++) expect(byValue.get(key(i))).toEqual({ value: key(i), count: 101 + i, error: 0 });
   });
 });

@@ -128,12 +128,14 @@ export class CsvTokenizer {
     // Start of the current record within `s` (0 when it began in an earlier chunk).
     let recordStart = 0;
     let state = this.state;
-    // Fast path (as papaparse's): a whole record in this chunk without any quote or lone CR is split
-    // with the native String.prototype.split. Next positions of LF, CR and `"` at or after i, found
-    // with the native indexOf and refreshed only once i has passed them (n when there is none).
+    // Fast path (as papaparse's): a whole record in this chunk without any quote or lone CR is split at
+    // its delimiters found with the native indexOf, each field sliced straight out of the chunk. Next
+    // positions of LF, CR, `"` and the delimiter at or after i, found with the native indexOf and
+    // refreshed only once i has passed them (n when there is none).
     let nextLf = -1;
     let nextCr = -1;
     let nextQuote = -1;
+    let nextDelimiter = -1;
     const delimiter = this.delimiter;
     while (i < n) {
       if (state === State.RecordStart) {
@@ -152,9 +154,21 @@ export class CsvTokenizer {
               this.checkSize(recordStart, end);
             }
             this.line++;
-            const fields = s.slice(i, end).split(delimiter);
+            // Split at the delimiters with the native indexOf, slicing each field out of the chunk.
+            // The next delimiter's position is kept across records (as nextLf), so a line without
+            // delimiters never rescans the rest of the chunk.
+            const fields = this.fields;
+            for (let from = i; ;) {
+              if (nextDelimiter < from) nextDelimiter = indexOr(s, delimiter, from, n);
+              if (nextDelimiter >= end) {
+                fields.push(s.slice(from, end));
+                break;
+              }
+              fields.push(s.slice(from, nextDelimiter));
+              from = nextDelimiter + dLen;
+            }
             i = nextLf + 1;
-            this.emitFields(fields);
+            this.emit();
             continue;
           }
         }

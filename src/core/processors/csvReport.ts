@@ -15,7 +15,8 @@ import {
 } from '../../contract/csvReport';
 import { CsvSyntaxError, CsvTokenizer } from './csvParser';
 import { type InputLocation, type Processor, ProcessorAbortedError, ProcessorInputError, type ProgressReport } from './processor';
-import { hashNumber, hashString, HyperLogLog, SpaceSaving } from './sketches';
+import { hashNumber, hashString, hashStringPair, HyperLogLog, lastSecondHash, SpaceSaving } from './sketches';
+import { ValueTable } from './valueTable';
 
 /*
  * `csv-report`: one streaming pass over a CSV file (RFC 4180, see ./csvParser.ts) that infers the type
@@ -36,8 +37,10 @@ import { hashNumber, hashString, HyperLogLog, SpaceSaving } from './sketches';
  *   lists these fields in `approximate`.
  * Every public vega-datasets CSV column (< 50,000 distinct values each) stays exact.
  *
- * Memory bound per job (the arithmetic behind the limits): exact values ≤ 2^20 entries × ~80 bytes
- * (Map entry, string header, count) + 16 Mi code units × ≤ 2 bytes ≈ 115 MB in the worst case; per
+ * Memory bound per job (the arithmetic behind the limits): exact values (./valueTable.ts: typed arrays
+ * that grow by doubling) ≤ 2^20 entries × ≤ 64 bytes (hash, offset, count, number, twice over for
+ * doubling, plus ≤ 4 table slots of 4 bytes) + 16 Mi code units × ≤ 4 bytes (2 bytes, doubling) =
+ * 128 MiB in the worst case, off the V8 heap; per
  * sketched column ≤ 3 HyperLogLogs × 64 KiB + DDSketch 2 × 2,048 bins × 8 bytes + 64 Space-Saving
  * keys × 1,000 code units × 2 bytes + min/max ≈ 360 KB; columns ≤ MAX_COLUMNS (1,000); one record ≤
  * `maxRecordBytes` (32 MiB). Nothing else grows with the input: the file is never buffered.
@@ -275,8 +278,11 @@ const SCALE_LIMIT_EXP = 480;
 class ColumnAccumulator {
   count = 0;
   missing = 0;
-  private exact: Map<string, number> | undefined = new Map();
-  private exactChars = 0;
+  /**
+   * Exact mode: each distinct spelling with its count and number (NaN when none), so a repeated value
+   * is parsed once.
+   */
+  private exact: ValueTable | undefined = new ValueTable();
   private sk: Sketched | undefined;
   private maybeInteger = true;
   private maybeNumber = true;
@@ -316,28 +322,30 @@ class ColumnAccumulator {
       this.sketch(value, 1, this.sk as Sketched, true);
       return;
     }
-    const n = exact.get(value);
-    if (n !== undefined) exact.set(value, n + 1);
-    else {
-      // Classification only depends on the value, so it is done once per distinct value.
-      this.classify(value);
-      const budget = this.budget;
-      if (
-        exact.size < EXACT_DISTINCT_LIMIT &&
-        length <= KEPT_VALUE_CHARS &&
-        budget.entries < EXACT_BUDGET_ENTRIES &&
-        budget.chars + length <= EXACT_BUDGET_CHARS
-      ) {
-        exact.set(detach(value), 1);
-        this.exactChars += length;
-        budget.entries++;
-        budget.chars += length;
-      } else {
-        this.toSketches();
-        this.sketch(value, 1, this.sk as Sketched, false);
-      }
+    const hash = hashString(value, HASH_SEED_1);
+    const slot = exact.find(value, hash);
+    if (slot >= 0) {
+      exact.increment(slot);
+      if (this.maybeNumber) this.addNumber(exact.numberAt(slot));
+      return;
     }
-    if (this.maybeNumber) this.addNumber(Number(value));
+    // Classification only depends on the value, so it is done once per distinct value.
+    const x = this.classify(value);
+    const budget = this.budget;
+    if (
+      exact.size < EXACT_DISTINCT_LIMIT &&
+      length <= KEPT_VALUE_CHARS &&
+      budget.entries < EXACT_BUDGET_ENTRIES &&
+      budget.chars + length <= EXACT_BUDGET_CHARS
+    ) {
+      exact.add(value, hash, x);
+      budget.entries++;
+      budget.chars += length;
+    } else {
+      this.toSketches();
+      this.sketch(value, 1, this.sk as Sketched, false, x);
+    }
+    if (this.maybeNumber) this.addNumber(x);
   }
 
   private addNumber(x: number): void {
@@ -372,23 +380,28 @@ class ColumnAccumulator {
     this.scaleLimit = 2 ** (exp + SCALE_LIMIT_EXP);
   }
 
-  /** Exact mode: narrows the candidate types with a new distinct value. */
-  private classify(value: string): void {
+  /**
+   * Exact mode: narrows the candidate types with a new distinct value; returns its number (see
+   * {@link parseNumber}), NaN when it is none.
+   */
+  private classify(value: string): number {
+    const x = parseNumber(value);
     if (this.maybeNumber) {
-      if (!NUMBER_RE.test(value) || !Number.isFinite(Number(value))) {
+      if (x !== x) {
         this.maybeNumber = false;
         this.maybeInteger = false;
-      } else if (this.maybeInteger && !INTEGER_RE.test(value)) {
+      } else if (!parsedInteger) {
         this.maybeInteger = false;
       }
     }
     if (this.maybeBoolean && !BOOLEAN_RE.test(value)) this.maybeBoolean = false;
     if (this.maybeDate && parseIsoDate(value) === undefined) this.maybeDate = false;
+    return x;
   }
 
   /** Leaves exact mode: folds the exact counts into fresh sketches and frees them. */
   private toSketches(): void {
-    const exact = this.exact as Map<string, number>;
+    const exact = this.exact as ValueTable;
     const sk: Sketched = {
       strings: new HyperLogLog(),
       numbers: this.maybeNumber ? new HyperLogLog() : undefined,
@@ -411,36 +424,30 @@ class ColumnAccumulator {
       maxDate: '',
     };
     this.sk = sk;
-    for (const [value, n] of exact) this.sketch(value, n, sk, false);
+    exact.forEach((value, n, x) => this.sketch(value, n, sk, false, x));
     this.budget.entries -= exact.size;
-    this.budget.chars -= this.exactChars;
+    this.budget.chars -= exact.chars;
     this.exact = undefined;
   }
 
   /**
    * Adds `weight` occurrences of a value to the sketches. `classify`: whether the value still has to
    * narrow the candidate types and update the numeric statistics (values arriving in sketch mode);
-   * values folded from the exact map or that triggered the switch have been through both already.
+   * values folded from the exact map or that triggered the switch have been through both already, and
+   * come with their number `known` (NaN when none).
    */
-  private sketch(value: string, weight: number, sk: Sketched, classify: boolean): void {
-    // String extremes and lengths: cheap, kept whatever the type.
-    const cut = value.length > KEPT_VALUE_CHARS;
-    const key = cut ? kept(value) : value;
-    if (sk.minString === undefined || key < sk.minString) [sk.minString, sk.minCut] = [detach(key), cut];
-    if (sk.maxString === undefined || key > sk.maxString) [sk.maxString, sk.maxCut] = [detach(key), cut];
-    const length = codePointLength(value);
-    if (length < sk.minLength) sk.minLength = length;
-    if (length > sk.maxLength) sk.maxLength = length;
-
+  private sketch(value: string, weight: number, sk: Sketched, classify: boolean, known = NaN): void {
     if (this.maybeNumber) {
-      const x = Number(value);
-      if (!classify || (Number.isFinite(x) && NUMBER_RE.test(value))) {
+      const x = classify ? parseNumber(value) : known;
+      if (x === x) {
         if (classify) {
-          if (this.maybeInteger && !INTEGER_RE.test(value)) this.maybeInteger = false;
+          if (!parsedInteger) this.maybeInteger = false;
           this.addNumber(x);
         }
         (sk.numbers as HyperLogLog).add(hashNumber(x, HASH_SEED_1), hashNumber(x, HASH_SEED_2));
         (sk.quantiles as LogCollapsingLowestDenseDDSketch).accept(x, weight);
+        // A number's spelling is ASCII: its length in code points is its length.
+        this.stringExtremes(value, value.length, sk);
         return;
       }
       this.maybeNumber = false;
@@ -449,12 +456,20 @@ class ColumnAccumulator {
       sk.numbers = undefined;
       sk.quantiles = undefined;
     }
+    const key = this.stringExtremes(value, codePointLength(value), sk);
     if (this.maybeDate) {
       const t = parseIsoDate(value);
       if (t !== undefined) {
         sk.instants?.add(hashNumber(t, HASH_SEED_1), hashNumber(t, HASH_SEED_2));
-        if (t < sk.minInstant || (t === sk.minInstant && value < sk.minDate)) [sk.minInstant, sk.minDate] = [t, detach(value)];
-        if (t > sk.maxInstant || (t === sk.maxInstant && value < sk.maxDate)) [sk.maxInstant, sk.maxDate] = [t, detach(value)];
+        // Kept as they are (maybe slices of the chunk) until settle() detaches them after the chunk.
+        if (t < sk.minInstant || (t === sk.minInstant && value < sk.minDate)) {
+          sk.minInstant = t;
+          sk.minDate = value;
+        }
+        if (t > sk.maxInstant || (t === sk.maxInstant && value < sk.maxDate)) {
+          sk.maxInstant = t;
+          sk.maxDate = value;
+        }
         return;
       }
       this.maybeDate = false;
@@ -472,11 +487,47 @@ class ColumnAccumulator {
         [sk.sawTrue, 'true'],
         [sk.sawFalse, 'false'],
       ] as const) {
-        if (seen) sk.strings.add(hashString(spelling, HASH_SEED_1), hashString(spelling, HASH_SEED_2));
+        if (seen) sk.strings.add(hashStringPair(spelling, HASH_SEED_1, HASH_SEED_2), lastSecondHash());
       }
     }
-    sk.strings.add(hashString(value, HASH_SEED_1), hashString(value, HASH_SEED_2));
-    sk.top.add(key, weight);
+    const h1 = hashStringPair(value, HASH_SEED_1, HASH_SEED_2);
+    sk.strings.add(h1, lastSecondHash());
+    // The hash indexes `top` by its key: that of the value itself unless the key is cut.
+    if (key === value) sk.top.add(key, weight, h1);
+    else sk.top.add(key, weight);
+  }
+
+  /**
+   * Called after each input chunk: copies the strings kept since the last call out of the chunk they
+   * may be slices of (see {@link detach}), so that a column keeps no chunk alive. Deferring the copy to
+   * once per chunk spares one allocation per value on columns whose extremes change on every row.
+   */
+  settle(): void {
+    const sk = this.sk;
+    if (sk === undefined) return;
+    if (sk.minString !== undefined) sk.minString = detach(sk.minString);
+    if (sk.maxString !== undefined) sk.maxString = detach(sk.maxString);
+    sk.minDate = detach(sk.minDate);
+    sk.maxDate = detach(sk.maxDate);
+    sk.top.settle();
+  }
+
+  /** Updates the string min/max and lengths (kept whatever the type); returns the value as kept. */
+  private stringExtremes(value: string, length: number, sk: Sketched): string {
+    const cut = value.length > KEPT_VALUE_CHARS;
+    const key = cut ? kept(value) : value;
+    // Kept as they are (maybe slices of the chunk) until settle() detaches them after the chunk.
+    if (sk.minString === undefined || key < sk.minString) {
+      sk.minString = key;
+      sk.minCut = cut;
+    }
+    if (sk.maxString === undefined || key > sk.maxString) {
+      sk.maxString = key;
+      sk.maxCut = cut;
+    }
+    if (length < sk.minLength) sk.minLength = length;
+    if (length > sk.maxLength) sk.maxLength = length;
+    return key;
   }
 
   report(): ColumnReport {
@@ -488,10 +539,10 @@ class ColumnAccumulator {
     if (this.maybeBoolean) {
       let sawTrue = sk?.sawTrue ?? false;
       let sawFalse = sk?.sawFalse ?? false;
-      for (const v of exact?.keys() ?? []) {
+      exact?.forEach((v) => {
         if (v.length === 4) sawTrue = true;
         else sawFalse = true;
-      }
+      });
       const distinct = (sawTrue ? 1 : 0) + (sawFalse ? 1 : 0);
       return { name, type: 'boolean', count, missing, distinct, min: !sawFalse, max: sawTrue, approximate: [] };
     }
@@ -506,13 +557,13 @@ class ColumnAccumulator {
       let maxValue = '';
       let minT = Infinity;
       let maxT = -Infinity;
-      for (const v of exact.keys()) {
+      exact.forEach((v) => {
         const t = parseIsoDate(v) as number;
         instants.add(t);
         // Ties (one instant, several spellings) go to the smallest string, for a deterministic report.
         if (t < minT || (t === minT && v < minValue)) [minT, minValue] = [t, v];
         if (t > maxT || (t === maxT && v < maxValue)) [maxT, maxValue] = [t, v];
-      }
+      });
       return { name, type: 'date', count, missing, distinct: instants.size, min: minValue, max: maxValue, approximate: [] };
     }
     if (exact === undefined) {
@@ -543,14 +594,14 @@ class ColumnAccumulator {
     let minLength = Infinity;
     let maxLength = 0;
     const top: TopValue[] = [];
-    for (const [value, n] of exact.entries()) {
+    exact.forEach((value, n) => {
       if (min === undefined || value < min) min = value;
       if (max === undefined || value > max) max = value;
       const length = codePointLength(value);
       if (length < minLength) minLength = length;
       if (length > maxLength) maxLength = length;
       insertTop(top, value, n);
-    }
+    });
     return {
       name,
       type: 'string',
@@ -592,10 +643,7 @@ class ColumnAccumulator {
     if (exact !== undefined) {
       // Sorted distinct numbers with their counts (spellings of one number merged).
       const byNumber = new Map<number, number>();
-      for (const [v, n] of exact) {
-        const x = Number(v);
-        byNumber.set(x, (byNumber.get(x) ?? 0) + n);
-      }
+      exact.forEach((_, n, x) => byNumber.set(x, (byNumber.get(x) ?? 0) + n));
       const xs = Float64Array.from(byNumber.keys()).sort();
       const ns = Array.from(xs, (x) => byNumber.get(x) as number);
       distinct = xs.length;
@@ -685,8 +733,75 @@ function isMissingMarker(value: string): boolean {
   const c = value.charCodeAt(0); // every marker starts with N or n
   return (c === 0x4e || c === 0x6e) && MISSING_MARKERS.has(value);
 }
-const INTEGER_RE = /^[+-]?\d+$/;
-const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** Whether the last {@link parseNumber} call read an integer spelling (`[+-]?\d+`). */
+let parsedInteger = false;
+
+/** 10^0 … 10^22: the powers of ten a double holds exactly. */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+const TWO_53 = 2 ** 53;
+
+/**
+ * The number a (trimmed) value spells, or NaN when it spells none: the value must match
+ * `[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?` and be finite as a double (so `Infinity`, hex, `1e999` are
+ * not numbers). Sets {@link parsedInteger}. One scan without regular expressions; when the decimal
+ * significand is below 2^53 and the decimal exponent within ±22, the double is m·10^e or m/10^-e, a
+ * single correctly rounded operation on exact operands (W. D. Clinger, "How to read floating point
+ * numbers accurately", PLDI 1990, the fast path), else `Number(value)` (correctly rounded too).
+ */
+function parseNumber(s: string): number {
+  const n = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  const negative = c === 0x2d;
+  if (negative || c === 0x2b) i = 1;
+  let m = 0;
+  let digitCount = 0;
+  for (; i < n; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (!(d >= 0 && d <= 9)) break;
+    m = m * 10 + d;
+    digitCount++;
+  }
+  let fractionDigits = 0;
+  let integer = true;
+  if (i < n && s.charCodeAt(i) === 0x2e) {
+    integer = false;
+    for (i++; i < n; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (!(d >= 0 && d <= 9)) break;
+      m = m * 10 + d;
+      fractionDigits++;
+    }
+  }
+  if (digitCount + fractionDigits === 0) return NaN;
+  let exponent = 0;
+  if (i < n) {
+    c = s.charCodeAt(i);
+    if (c !== 0x65 && c !== 0x45) return NaN;
+    integer = false;
+    i++;
+    c = s.charCodeAt(i);
+    const negativeExponent = c === 0x2d;
+    if (negativeExponent || c === 0x2b) i++;
+    const from = i;
+    for (; i < n; i++) {
+      const d = s.charCodeAt(i) - 0x30;
+      if (!(d >= 0 && d <= 9)) return NaN;
+      if (exponent < 1e6) exponent = exponent * 10 + d;
+    }
+    if (i === from) return NaN;
+    if (negativeExponent) exponent = -exponent;
+  }
+  parsedInteger = integer;
+  const e = exponent - fractionDigits;
+  if (m < TWO_53 && e >= -22 && e <= 22) {
+    const x = e < 0 ? m / (POW10[-e] as number) : m * (POW10[e] as number);
+    return negative ? -x : x;
+  }
+  const x = Number(s);
+  return Number.isFinite(x) ? x : NaN;
+}
 const BOOLEAN_RE = /^(?:true|false)$/i;
 
 const MS_PER_DAY = 86_400_000;
@@ -744,9 +859,9 @@ function parseIsoDate(value: string): number | undefined {
         const from = ++i;
         while (i < n && value.charCodeAt(i) >= 0x30 && value.charCodeAt(i) <= 0x39) i++;
         if (i === from) return undefined;
-        const fraction = value.slice(from, i);
-        wholeMs = Number(fraction.slice(0, 3).padEnd(3, '0'));
-        subMs = fraction.length > 3 ? Number(`0.${fraction.slice(3)}`) : 0;
+        const f = i - from;
+        wholeMs = f >= 3 ? digits(value, from, 3) : digits(value, from, f) * (f === 1 ? 100 : 10);
+        subMs = f > 3 ? Number(`0.${value.slice(from + 3, i)}`) : 0;
       }
     }
     if (i < n) {
@@ -1091,6 +1206,7 @@ export async function buildCsvReport(
     onProgress?.(report);
   };
   const sink = new CsvSink(tokenizer, () => {
+    if (columns !== undefined) for (const c of columns) c.settle();
     if (onProgress === undefined) return;
     const t = now();
     if (t - lastProgressAt >= progressIntervalMs) {

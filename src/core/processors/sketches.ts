@@ -14,19 +14,64 @@
 // Hashing
 
 /**
- * 32-bit hash of a string's UTF-16 code units: MurmurHash3 x86_32's mixing (Austin Appleby, public
- * domain) applied per code unit, with its `fmix32` finalizer. `seed` gives independent hashes.
+ * 32-bit hash of a string's UTF-16 code units: MurmurHash3 x86_32 (Austin Appleby, public domain) over
+ * 32-bit blocks of two code units each (the last code unit alone when the length is odd), with its
+ * `fmix32` finalizer. `seed` gives independent hashes.
  */
 export function hashString(s: string, seed: number): number {
   let h = seed | 0;
-  for (let i = 0; i < s.length; i++) {
-    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
+  const n = s.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    let k = Math.imul(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  return fmix32(h ^ s.length);
+  if (i < n) {
+    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h ^= k;
+  }
+  return fmix32(h ^ n);
+}
+
+/** Second hash computed by the last {@link hashStringPair} call. */
+let pairSecond = 0;
+
+/**
+ * `hashString(s, seed1)` and `hashString(s, seed2)` in one pass (the block mixing shared). Returns the
+ * first; the second is read with {@link lastSecondHash}. For the per-value paths of csv-report.
+ */
+export function hashStringPair(s: string, seed1: number, seed2: number): number {
+  let h1 = seed1 | 0;
+  let h2 = seed2 | 0;
+  const n = s.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    let k = Math.imul(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h1 ^= k;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    h2 ^= k;
+    h2 = (h2 << 13) | (h2 >>> 19);
+    h2 = (Math.imul(h2, 5) + 0xe6546b64) | 0;
+  }
+  if (i < n) {
+    let k = Math.imul(s.charCodeAt(i), 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    h1 ^= k;
+    h2 ^= k;
+  }
+  pairSecond = fmix32(h2 ^ n);
+  return fmix32(h1 ^ n);
+}
+
+/** The second hash of the last {@link hashStringPair} call. */
+export function lastSecondHash(): number {
+  return pairSecond;
 }
 
 /** MurmurHash3's 32-bit finalizer (full avalanche). */
@@ -102,100 +147,178 @@ export class HyperLogLog {
 // ---------------------------------------------------------------------------------------------------
 // Space-Saving
 
+/** Seed of the hash that {@link SpaceSaving} indexes its keys by when the caller gives none. */
+const SPACE_SAVING_SEED = 0x2f6b1d3c;
+
 /**
  * Space-Saving heavy hitters (A. Metwally, D. Agrawal, A. El Abbadi, "Efficient computation of frequent
  * and top-k elements in data streams", ICDT 2005) with `capacity` counters kept in a min-heap.
  *
  * Guarantees (n = total count added): every value occurring more than n/capacity times is kept; a kept
  * value's count is an overestimate by at most its `error` (≤ n/capacity). Memory: `capacity` keys
- * (callers bound the key length).
+ * (callers bound the key length) plus typed arrays of a few dozen bytes per counter.
+ *
+ * Layout, for speed on streams of mostly new keys (each of which replaces the minimum): counters are
+ * slots of parallel typed arrays; the min-heap holds slot numbers; keys are found through an
+ * open-addressing hash table (linear probing, Knuth's backward-shift deletion, TAOCP vol. 3, 6.4,
+ * Algorithm R) over a 32-bit hash of the key, at most a quarter full.
  */
 export class SpaceSaving {
-  /** Min-heap of the counters by count. */
-  private readonly heap: Counter[] = [];
-  private readonly byKey = new Map<string, Counter>();
+  private readonly keys: string[] = [];
+  private readonly counts: Float64Array;
+  private readonly errors: Float64Array;
+  private readonly hashes: Int32Array;
+  /** Min-heap of slots by count. */
+  private readonly heap: Int32Array;
+  /** Heap position of each slot. */
+  private readonly at: Int32Array;
+  /** Hash table: slot + 1, 0 when empty. */
+  private readonly table: Int32Array;
+  private readonly mask: number;
+  private size = 0;
+  /** Slots given a new key since the last {@link settle} (their keys may be slices of a chunk), each once. */
+  private readonly unsettled: number[] = [];
+  private readonly isUnsettled: Uint8Array;
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    this.counts = new Float64Array(capacity);
+    this.errors = new Float64Array(capacity);
+    this.hashes = new Int32Array(capacity);
+    this.heap = new Int32Array(capacity);
+    this.at = new Int32Array(capacity);
+    this.isUnsettled = new Uint8Array(capacity);
+    let tableSize = 8;
+    while (tableSize < 4 * capacity) tableSize *= 2;
+    this.table = new Int32Array(tableSize);
+    this.mask = tableSize - 1;
+  }
 
   /**
-   * Adds `weight` (> 0) occurrences of `key`. A key that is kept is copied first (see `detach` in
-   * csvReport.ts: a slice of a big chunk would keep the chunk alive).
+   * Adds `weight` (> 0) occurrences of `key`. `hash`: any 32-bit hash of the key's content (equal keys,
+   * equal hashes), default {@link hashString}; callers that hashed the key already pass theirs. A key
+   * is kept as given until {@link settle} copies it (see `detach` in csvReport.ts: a slice of a big
+   * chunk would keep the chunk alive).
    */
-  add(key: string, weight = 1): void {
-    const found = this.byKey.get(key);
-    if (found !== undefined) {
-      found.count += weight;
-      this.siftDown(found.at);
-      return;
+  add(key: string, weight = 1, hash: number = hashString(key, SPACE_SAVING_SEED)): void {
+    hash |= 0;
+    const { table, mask, hashes, keys } = this;
+    for (let p = hash & mask; ; p = (p + 1) & mask) {
+      const e = table[p] as number;
+      if (e === 0) break;
+      const slot = e - 1;
+      if (hashes[slot] === hash && keys[slot] === key) {
+        this.counts[slot] = (this.counts[slot] as number) + weight;
+        this.siftDown(this.at[slot] as number);
+        return;
+      }
     }
-    const heap = this.heap;
-    if (heap.length < this.capacity) {
-      const c: Counter = { key: copy(key), count: weight, error: 0, at: heap.length };
-      heap.push(c);
-      this.byKey.set(c.key, c);
-      this.siftUp(c.at);
-      return;
+    let slot: number;
+    const fresh = this.size < this.capacity;
+    if (fresh) {
+      slot = this.size++;
+      this.counts[slot] = weight;
+      this.errors[slot] = 0;
+      this.heap[slot] = slot;
+      this.at[slot] = slot;
+    } else {
+      // Replace the minimum (the root): its count becomes the new key's error.
+      slot = this.heap[0] as number;
+      this.unlink(slot);
+      const c = this.counts[slot] as number;
+      this.errors[slot] = c;
+      this.counts[slot] = c + weight;
     }
-    // Replace the minimum (the root): its count becomes the new key's error.
-    const root = heap[0] as Counter;
-    this.byKey.delete(root.key);
-    root.key = copy(key);
-    root.error = root.count;
-    root.count += weight;
-    this.byKey.set(root.key, root);
-    this.siftDown(0);
+    keys[slot] = key;
+    if (key.length >= 13 && this.isUnsettled[slot] === 0) {
+      this.isUnsettled[slot] = 1;
+      this.unsettled.push(slot);
+    }
+    hashes[slot] = hash;
+    let p = hash & mask;
+    while (table[p] !== 0) p = (p + 1) & mask;
+    table[p] = slot + 1;
+    if (fresh) this.siftUp(slot);
+    else this.siftDown(0);
+  }
+
+  /**
+   * Copies the keys added since the last call into strings of their own (at most `capacity` copies),
+   * so that the summary keeps no input chunk alive. Call it after each input chunk.
+   */
+  settle(): void {
+    const { unsettled, keys } = this;
+    for (const slot of unsettled) {
+      keys[slot] = copy(keys[slot] as string);
+      this.isUnsettled[slot] = 0;
+    }
+    unsettled.length = 0;
   }
 
   /** Kept entries, by estimated count descending then key ascending (UTF-16 code units). */
   entries(): { value: string; count: number; error: number }[] {
-    return this.heap
-      .map(({ key, count, error }) => ({ value: key, count, error }))
-      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    const out: { value: string; count: number; error: number }[] = [];
+    for (let slot = 0; slot < this.size; slot++) {
+      out.push({ value: this.keys[slot] as string, count: this.counts[slot] as number, error: this.errors[slot] as number });
+    }
+    return out.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   }
 
-  private place(c: Counter, at: number): void {
-    this.heap[at] = c;
-    c.at = at;
+  /** Removes a slot's key from the hash table (backward-shift deletion). */
+  private unlink(slot: number): void {
+    const { table, mask, hashes } = this;
+    let p = (hashes[slot] as number) & mask;
+    while (table[p] !== slot + 1) p = (p + 1) & mask;
+    table[p] = 0;
+    for (let q = (p + 1) & mask; ; q = (q + 1) & mask) {
+      const e = table[q] as number;
+      if (e === 0) return;
+      const home = (hashes[e - 1] as number) & mask;
+      // The entry at q may move to the hole at p unless its home lies cyclically in (p, q].
+      const stays = p <= q ? home > p && home <= q : home > p || home <= q;
+      if (!stays) {
+        table[p] = e;
+        table[q] = 0;
+        p = q;
+      }
+    }
   }
 
   private siftUp(i: number): void {
-    const heap = this.heap;
-    const c = heap[i] as Counter;
+    const { heap, at, counts } = this;
+    const slot = heap[i] as number;
+    const c = counts[slot] as number;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = heap[parent] as Counter;
-      if (c.count >= p.count) break;
-      this.place(p, i);
+      const p = heap[parent] as number;
+      if (c >= (counts[p] as number)) break;
+      heap[i] = p;
+      at[p] = i;
       i = parent;
     }
-    this.place(c, i);
+    heap[i] = slot;
+    at[slot] = i;
   }
 
   private siftDown(i: number): void {
-    const heap = this.heap;
-    const n = heap.length;
-    const c = heap[i] as Counter;
+    const { heap, at, counts } = this;
+    const n = this.size;
+    const slot = heap[i] as number;
+    const c = counts[slot] as number;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       let child = l;
-      if (r < n && (heap[r] as Counter).count < (heap[l] as Counter).count) child = r;
-      const m = heap[child] as Counter;
-      if (m.count >= c.count) break;
-      this.place(m, i);
+      if (r < n && (counts[heap[r] as number] as number) < (counts[heap[l] as number] as number)) child = r;
+      const m = heap[child] as number;
+      if ((counts[m] as number) >= c) break;
+      heap[i] = m;
+      at[m] = i;
       i = child;
     }
-    this.place(c, i);
+    heap[i] = slot;
+    at[slot] = i;
   }
-}
-
-interface Counter {
-  key: string;
-  count: number;
-  error: number;
-  /** Position in the heap. */
-  at: number;
 }
 
 /** A flat copy of a string (a V8 sliced string of 13+ code units keeps its parent alive). */
