@@ -11,7 +11,7 @@ import { describeError } from '../core/storage';
 import { callerOf } from '../http/caller';
 import { type HttpHandler, lazyHttpHandler, withProblemResponses } from '../http/handler';
 import { acceptedResponse, retryAfterSeconds, statusResponse } from '../http/jobResponses';
-import { preferredWaitSeconds } from '../http/prefer';
+import { preferredWaitSeconds, preferWaitPollMs } from '../http/prefer';
 import { splitQuery } from '../http/statusOptions';
 import { publicApiBase } from '../http/urls';
 import { type Services, services } from '../services';
@@ -58,7 +58,7 @@ export function createSubmitJob(s: Pick<Services, 'jobs' | 'config' | 'results' 
       try {
         const deadline = Date.now() + wait * 1000;
         while (!isTerminal(job.status) && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, deadline - Date.now()))));
+          await new Promise((r) => setTimeout(r, Math.min(preferWaitPollMs, Math.max(0, deadline - Date.now()))));
           job = (await s.jobs.get(job.id, caller)).job;
         }
         extra[headerNames.preferenceApplied] = `wait=${wait}`;
