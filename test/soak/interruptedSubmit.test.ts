@@ -64,7 +64,7 @@ function serviceFailingAt(step: 'create' | 'send'): JobService {
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
     },
   });
-  const queue = failing(services.queue, step === 'send' ? ['send', 'unsend', 'release'] : ['unsend', 'release']);
+  const queue = failing(services.queue, step === 'send' ? ['send', 'deleteSent', 'release'] : ['deleteSent', 'release']);
   return new JobService(store, queue, services.config);
 }
 

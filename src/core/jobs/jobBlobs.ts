@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 
 import type { ContainerClient } from '@azure/storage-blob';
 
-import { ProblemError } from '../problem';
+import { contentTooLarge } from '../problem';
 import { abortable } from '../storage';
 import { blobNames } from './containerLayout';
 
@@ -18,8 +18,6 @@ const uploadConcurrency = 2;
  * per request stays within what {@link JobBlobs.uploadInput} uses for a stream (2 blocks).
  */
 export const singleShotBytes = uploadBufferBytes;
-
-const tooLarge = (maxBytes: number) => new ProblemError(413, `The request body exceeds the limit of ${maxBytes} bytes.`, { maxBytes });
 
 /** A request body read whole into memory, with its SHA-256 (hex). */
 export interface BufferedBody {
@@ -45,7 +43,7 @@ export async function bufferSmallBody(body: Readable, upToBytes: number, maxByte
     const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
     size += chunk.length;
     // (The body is left unread, not destroyed: the host drains it and the 413 reaches the client.)
-    if (size > maxBytes) throw tooLarge(maxBytes);
+    if (size > maxBytes) throw contentTooLarge(maxBytes);
     head.push(chunk);
     if (size > upToBytes) break;
   }
@@ -68,7 +66,7 @@ class SizeLimit extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     this.hash.update(chunk);
-    if (this.bytes > this.maxBytes) done(tooLarge(this.maxBytes));
+    if (this.bytes > this.maxBytes) done(contentTooLarge(this.maxBytes));
     else done(null, chunk);
   }
 }
@@ -98,7 +96,7 @@ export class JobBlobs {
     const blob = this.container.getBlockBlobClient(blobNames.input(id));
     const headers = { blobHTTPHeaders: { blobContentType: contentType } };
     if (!(body instanceof Readable)) {
-      if (body.bytes.length > maxBytes) throw tooLarge(maxBytes);
+      if (body.bytes.length > maxBytes) throw contentTooLarge(maxBytes);
       await blob.upload(body.bytes, body.bytes.length, { ...headers, ...abortable(signal) });
       return { sizeBytes: body.bytes.length, sha256: body.sha256 };
     }

@@ -66,7 +66,7 @@ export class JobQueue {
   }
 
   /** Deletes a message this process just sent (compensation when the job record could not be created). */
-  async unsend(receipt: { messageId: string; popReceipt: string }, signal?: AbortSignal): Promise<void> {
+  async deleteSent(receipt: { messageId: string; popReceipt: string }, signal?: AbortSignal): Promise<void> {
     await this.queue.deleteMessage(receipt.messageId, receipt.popReceipt, signal ? { abortSignal: signal } : {});
   }
 }

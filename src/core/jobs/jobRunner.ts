@@ -90,7 +90,7 @@ export class JobRunner {
     if (!options.success) return this.finishFailed(id, problem(422, `Invalid job options: ${options.error.message}`));
 
     const abort = new AbortController();
-    const monitor = this.monitor(id, abort, (written) => (latest = written));
+    const progress = this.startProgressWriter(id, abort, (written) => (latest = written));
     try {
       const result = await processor.run({
         jobId: id,
@@ -101,9 +101,9 @@ export class JobRunner {
           open: (signal) => this.store.blobs.openInput(id, signal),
         },
         signal: abort.signal,
-        reportProgress: (report) => monitor.report(report),
+        reportProgress: (report) => progress.report(report),
       });
-      await monitor.stop();
+      await progress.stop();
       if (abort.signal.aborted) return this.finishCanceled(id);
       const ref = await this.store.blobs.writeResult(id, started.attempts, result.body, result.contentType);
       try {
@@ -124,7 +124,7 @@ export class JobRunner {
         throw err;
       }
     } catch (err) {
-      await monitor.stop();
+      await progress.stop();
       if (err instanceof ProcessorAbortedError || abort.signal.aborted) return this.finishCanceled(id);
       if (err instanceof ProcessorInputError) {
         return this.finishFailed(id, problem(422, err.message, { ...err.location }));
@@ -214,7 +214,7 @@ export class JobRunner {
    * Writes progress at most once per interval and, on the same beat, notices cancel requests and
    * deletions. Writes are serialized; the latest report wins. `written` gets each record it wrote.
    */
-  private monitor(id: string, abort: AbortController, written: (job: VersionedJob) => void) {
+  private startProgressWriter(id: string, abort: AbortController, written: (job: VersionedJob) => void) {
     let pending: ProgressReport | undefined;
     let busy: Promise<void> = Promise.resolve();
     const tick = () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 
-import type { AppConfig } from '../config';
-import { ProblemError } from '../problem';
+import { type AppConfig, retentionMs } from '../config';
+import { ProblemError, storageUnavailable } from '../problem';
 import { isTransientStorageError } from '../storage';
 import { submitBounds } from './bounds';
 import { blobNames } from './containerLayout';
@@ -15,7 +15,7 @@ import * as machine from './stateMachine';
 import { readSubmitBody, type SubmitRequest, validateSubmit } from './submitRequest';
 import { SubmitSaga } from './submitSaga';
 
-export { essence, fieldErrors, maxIdempotencyKeyLength, type SubmitRequest } from './submitRequest';
+export { essence, fieldErrors, type SubmitRequest } from './submitRequest';
 
 /** What a submit led to: a new job, or the original job of a replayed `Idempotency-Key`. */
 export interface SubmitResult extends VersionedJob {
@@ -25,7 +25,7 @@ export interface SubmitResult extends VersionedJob {
 /** Maps a storage outage or throttling to 503 + Retry-After; passes other errors on. */
 export function unavailable(err: unknown, retryAfterSeconds: number): never {
   if (isTransientStorageError(err)) {
-    throw new ProblemError(503, 'Storage is temporarily unavailable; retry later.', {}, { 'Retry-After': String(retryAfterSeconds) }, err);
+    throw storageUnavailable(err, retryAfterSeconds);
   }
   throw err;
 }
@@ -173,12 +173,12 @@ export class JobService {
    * @returns the ids removed
    */
   async sweepExpired(): Promise<string[]> {
-    return this.store.sweep(new Date(this.now().getTime() - this.config.retentionDays * 24 * 3600 * 1000));
+    return this.store.sweep(new Date(this.now().getTime() - retentionMs(this.config)));
   }
 
   /** True when the job is older than the retention period (it reads as 404 until swept). */
   expired(job: JobRecord): boolean {
-    return this.now().getTime() - Date.parse(job.createdDateTime) > this.config.retentionDays * 24 * 3600 * 1000;
+    return this.now().getTime() - Date.parse(job.createdDateTime) > retentionMs(this.config);
   }
 
   /**

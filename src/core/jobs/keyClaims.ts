@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import type { AppConfig } from '../config';
+import { type AppConfig, retentionMs } from '../config';
 import { ProblemError } from '../problem';
 import { submitBounds } from './bounds';
 import type { IdempotencyRecord } from './idempotencyKeys';
@@ -60,7 +60,7 @@ export class KeyClaims {
     signal: AbortSignal,
   ): Promise<{ replay: VersionedJob } | { etag: string }> {
     const bounds = submitBounds(this.config);
-    const staleBefore = this.now().getTime() - this.config.retentionDays * 24 * 3600 * 1000;
+    const staleBefore = this.now().getTime() - retentionMs(this.config);
     const waitUntil = Date.now() + bounds.deadlineMs / 2;
     for (let round = 0; round < 50; round++) {
       const existing = await this.store.keys.claim(keyHash, claim, staleBefore, signal);

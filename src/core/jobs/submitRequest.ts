@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 
 import { z } from 'zod';
 
-import { ProblemError } from '../problem';
+import { maxIdempotencyKeyLength } from '../../contract/http';
+import { contentTooLarge, ProblemError } from '../problem';
 import type { Processor } from '../processors/processor';
 import { getProcessor } from '../processors/registry';
 import { type BufferedBody, bufferSmallBody, singleShotBytes } from './jobBlobs';
@@ -34,9 +35,6 @@ export interface ValidSubmit {
   /** Content type to store the input with (the header as sent, else the media type). */
   contentType: string;
 }
-
-/** Longest accepted `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header). */
-export const maxIdempotencyKeyLength = 255;
 
 /** The media type without parameters, lowercased (`text/csv; charset=utf-8` → `text/csv`). */
 export function essence(contentType: string | undefined): string {
@@ -77,7 +75,7 @@ export function validateSubmit(req: SubmitRequest, maxBytes: number): ValidSubmi
     });
   }
   if (req.contentLength !== undefined && req.contentLength > maxBytes) {
-    throw new ProblemError(413, `The request body exceeds the limit of ${maxBytes} bytes.`, { maxBytes });
+    throw contentTooLarge(maxBytes);
   }
   if (req.contentLength === 0) throw new ProblemError(400, 'The request body is empty.');
   return { processor, mediaType, contentType: req.contentType ?? mediaType };

@@ -70,7 +70,7 @@ export class SubmitSaga {
       this.store.active.mark(this.job, signal),
     ]);
     // A message sent invisible that is not taken back becomes visible after V: the worker then ends the job.
-    if (sent.status === 'fulfilled') this.undoWith((s) => this.queue.unsend(sent.value, s));
+    if (sent.status === 'fulfilled') this.undoWith((s) => this.queue.deleteSent(sent.value, s));
     for (const r of [stored, sent, marked]) if (r.status === 'rejected') throw r.reason;
     return (sent as PromiseFulfilledResult<MessageReceipt>).value;
   }
