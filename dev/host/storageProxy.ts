@@ -14,6 +14,7 @@
  */
 import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { Transform } from 'node:stream';
 
 /** What a storage call does, as far as the job app is concerned. */
 export type OperationKind =
@@ -34,8 +35,36 @@ export type OperationKind =
   | 'message-update' // PUT <queue>/messages/<id>?popreceipt=
   | 'queue-other';
 
-/** A fault. `delay` holds the request `ms` before forwarding it (the write lands late even if the caller gave up). */
-export type Fault = { delayMs: number } | { status: 500 | 503 } | { reset: true } | { loseAnswer: true };
+/**
+ * A fault. `delayMs` holds the request that long before forwarding it (the write lands late even if
+ * the caller gave up); `bytesPerSecond` passes the answer's body on at that rate at most (a slow
+ * download: a job reading its input this way lasts at least size / rate seconds, however fast the
+ * machine).
+ */
+export type Fault = { delayMs: number } | { bytesPerSecond: number } | { status: 500 | 503 } | { reset: true } | { loseAnswer: true };
+
+/**
+ * A transform that passes bytes on at `bytesPerSecond` at most: each chunk is split into pieces of
+ * a tenth of a second's worth, each released when the bytes sent so far fit the elapsed time.
+ */
+function throttle(bytesPerSecond: number): Transform {
+  const piece = Math.max(1, Math.floor(bytesPerSecond / 10));
+  const started = Date.now();
+  let sent = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      void (async () => {
+        for (let at = 0; at < chunk.length; at += piece) {
+          const part = chunk.subarray(at, at + piece);
+          const due = started + ((sent + part.length) / bytesPerSecond) * 1000;
+          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+          sent += part.length;
+          this.push(part);
+        }
+      })().then(() => callback(), callback);
+    },
+  });
+}
 
 /** A programmed fault: applies to the next `times` matching calls (default: every one until removed). */
 export interface FaultRule {
@@ -100,7 +129,15 @@ export function classify(service: 'blob' | 'queue', method: string, url: string,
 }
 
 const describe = (f: Fault) =>
-  'delayMs' in f ? `delay ${f.delayMs}ms` : 'status' in f ? `fail ${f.status}` : 'reset' in f ? 'reset' : 'lose answer';
+  'delayMs' in f
+    ? `delay ${f.delayMs}ms`
+    : 'bytesPerSecond' in f
+      ? `throttle ${f.bytesPerSecond} B/s`
+      : 'status' in f
+        ? `fail ${f.status}`
+        : 'reset' in f
+          ? 'reset'
+          : 'lose answer';
 
 /** A running proxy pair (blob + queue) in front of one Azurite. */
 export class StorageProxy {
@@ -265,7 +302,8 @@ export class StorageProxy {
         return;
       }
       res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
+      if (fault && 'bytesPerSecond' in fault) up.pipe(throttle(fault.bytesPerSecond)).pipe(res);
+      else up.pipe(res);
     });
     upstream.on('error', () => req.socket.destroy());
     upstream.end(body);

@@ -2,10 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { StorageProxy } from '@async-request-reply/local-host/storageProxy';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 import { findBrowser } from '../support/browser';
 import { generatedCsv, vegaCsv } from '../support/datasets';
+import { storageConnectionString } from '../support/env';
 import { startTestHost, type TestHost } from '../support/localHost';
 import { referenceCsvReport } from '../support/referenceCsvStats';
 
@@ -17,16 +19,25 @@ import { referenceCsvReport } from '../support/referenceCsvStats';
 const artifacts = join(__dirname, '..', 'artifacts');
 
 let host: TestHost;
+let proxy: StorageProxy;
 let browser: Browser;
 let dir: string;
+/**
+ * The host's worker reads job inputs through a proxy that passes them on at 8 MiB/s at most, so the
+ * 32 MB job of the Cancel test runs for at least 4 s whatever the processor's speed (long enough to
+ * be seen Running between the page's 1 s polls and canceled). The other tests' inputs are small.
+ */
+const inputReadBytesPerSecond = 8 * 1024 * 1024;
 
 beforeAll(async () => {
   const executablePath = findBrowser();
   if (!existsSync(join(__dirname, '..', '..', 'dist', 'ui', 'app.js')))
     throw new Error('dist/ui/app.js is missing: run npm run build (tsc && node scripts/buildUi.js).');
   dir = mkdtempSync(join(tmpdir(), 'job-ui-'));
+  proxy = await StorageProxy.start(storageConnectionString());
+  proxy.inject({ kind: 'input-read', fault: { bytesPerSecond: inputReadBytesPerSecond } });
   [host, browser] = await Promise.all([
-    startTestHost({ JOBS_RETRY_AFTER_SECONDS: '1', JOBS_PROGRESS_INTERVAL_MS: '200' }),
+    startTestHost({ AzureWebJobsStorage: proxy.connectionString, JOBS_RETRY_AFTER_SECONDS: '1', JOBS_PROGRESS_INTERVAL_MS: '200' }),
     chromium.launch({
       executablePath,
       args: [
@@ -44,6 +55,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await host?.stop();
+  await proxy?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -182,7 +194,7 @@ test('a malformed CSV shows the problem (422, job id, trace id) in an alert', as
 
 test('Cancel stops a running job: the page says Canceled and the job reads Canceled', async () => {
   const path = join(dir, 'big.csv');
-  writeFileSync(path, generatedCsv(32 * 1024 * 1024)); // 32 MB: long enough to cancel while Running (16 MB may finish first)
+  writeFileSync(path, generatedCsv(32 * 1024 * 1024)); // at least 4 s through the throttled input read (above)
   const { page } = await openPage();
   let jobId: string | undefined;
   page.on('response', (r) => {

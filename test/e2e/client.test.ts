@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
+import { StorageProxy } from '@async-request-reply/local-host/storageProxy';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { build } from 'esbuild';
 
@@ -17,6 +18,7 @@ import {
 } from '../../src/client';
 import { JobStore } from '../../src/core/jobs/jobStore';
 import { generatedCsv, vegaCsv } from '../support/datasets';
+import { storageConnectionString } from '../support/env';
 import { startTestHost, type TestHost } from '../support/localHost';
 import { type ReferenceCsvReport, referenceCsvReport } from '../support/referenceCsvStats';
 
@@ -45,18 +47,32 @@ test('the client and the page bundle without any npm package: the contract reach
 });
 
 let host: TestHost;
+let proxy: StorageProxy;
 let big: Buffer;
-/** 64 MB: the 16 MB file's rows four times, long enough (several seconds) to be seen Running between 1 s polls. */
+/** 64 MB: the 16 MB file's rows four times. */
 let large: Buffer;
+/**
+ * The host's worker reads job inputs through a proxy that passes them on at 16 MiB/s at most, so the
+ * 64 MB job runs for at least 4 s whatever the processor's speed: long enough to be seen Running
+ * between 1 s polls, and to be canceled while Running. Smaller inputs are hardly slowed.
+ */
+const inputReadBytesPerSecond = 16 * 1024 * 1024;
 
 beforeAll(async () => {
-  host = await startTestHost({ JOBS_RETRY_AFTER_SECONDS: '1', JOBS_PROGRESS_INTERVAL_MS: '200' });
+  proxy = await StorageProxy.start(storageConnectionString());
+  proxy.inject({ kind: 'input-read', fault: { bytesPerSecond: inputReadBytesPerSecond } });
+  host = await startTestHost({
+    AzureWebJobsStorage: proxy.connectionString,
+    JOBS_RETRY_AFTER_SECONDS: '1',
+    JOBS_PROGRESS_INTERVAL_MS: '200',
+  });
   big = generatedCsv(16 * 1024 * 1024);
   const rows = big.subarray(big.indexOf(0x0a) + 1);
   large = Buffer.concat([big, rows, rows, rows]);
 });
 afterAll(async () => {
   await host?.stop();
+  await proxy?.stop();
 });
 
 /** Reads the job's monitor form with plain fetch (independent of the client). */
@@ -95,7 +111,6 @@ describe('against the local host', () => {
 
   test('onProgress sees Running with a monotonic percentComplete on a 64 MB file, then the report', async () => {
     const client = createJobClient({ baseUrl: host.baseUrl });
-    // 16 MB was too short since csv-report got faster: the job could end before the first 1 s poll.
     const job = await client.submit('csv-report', large, { contentType: 'text/csv' });
     const seen: JobStatusDocument[] = [];
     const report = await job.wait<ReferenceCsvReport>({ onProgress: (s) => seen.push(s) });
@@ -119,7 +134,6 @@ describe('against the local host', () => {
 
   test('aborting the signal passed to wait() cancels the job server-side and rejects with an AbortError', async () => {
     const client = createJobClient({ baseUrl: host.baseUrl });
-    // 64 MB: long enough to be canceled while Running.
     const job = await client.submit('csv-report', large, { contentType: 'text/csv' });
     const controller = new AbortController();
     const waiting = job.wait({
