@@ -302,6 +302,10 @@ export class StorageProxy {
         return;
       }
       res.writeHead(up.statusCode ?? 502, up.headers);
+      // Storage gone mid-answer (stopped, killed): the caller's connection breaks too, as it would.
+      up.once('close', () => {
+        if (!up.complete) req.socket.destroy();
+      });
       if (fault && 'bytesPerSecond' in fault) up.pipe(throttle(fault.bytesPerSecond)).pipe(res);
       else up.pipe(res);
     });
