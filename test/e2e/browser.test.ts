@@ -2,13 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { StorageProxy } from '@async-request-reply/local-host/storageProxy';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 import { findBrowser } from '../support/browser';
 import { generatedCsv, vegaCsv } from '../support/datasets';
-import { storageConnectionString } from '../support/env';
-import { startTestHost, type TestHost } from '../support/localHost';
+import { startTestHostWithSlowInputs, type TestHost } from '../support/localHost';
 import { referenceCsvReport } from '../support/referenceCsvStats';
 
 /**
@@ -19,7 +17,6 @@ import { referenceCsvReport } from '../support/referenceCsvStats';
 const artifacts = join(__dirname, '..', 'artifacts');
 
 let host: TestHost;
-let proxy: StorageProxy;
 let browser: Browser;
 let dir: string;
 /**
@@ -34,10 +31,8 @@ beforeAll(async () => {
   if (!existsSync(join(__dirname, '..', '..', 'dist', 'ui', 'app.js')))
     throw new Error('dist/ui/app.js is missing: run npm run build (tsc && node scripts/buildUi.js).');
   dir = mkdtempSync(join(tmpdir(), 'job-ui-'));
-  proxy = await StorageProxy.start(storageConnectionString());
-  proxy.inject({ kind: 'input-read', fault: { bytesPerSecond: inputReadBytesPerSecond } });
   [host, browser] = await Promise.all([
-    startTestHost({ AzureWebJobsStorage: proxy.connectionString, JOBS_RETRY_AFTER_SECONDS: '1', JOBS_PROGRESS_INTERVAL_MS: '200' }),
+    startTestHostWithSlowInputs(inputReadBytesPerSecond, { JOBS_RETRY_AFTER_SECONDS: '1', JOBS_PROGRESS_INTERVAL_MS: '200' }),
     chromium.launch({
       executablePath,
       args: [
@@ -55,7 +50,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await host?.stop();
-  await proxy?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

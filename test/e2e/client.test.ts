@@ -2,7 +2,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-import { StorageProxy } from '@async-request-reply/local-host/storageProxy';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { build } from 'esbuild';
 
@@ -18,8 +17,7 @@ import {
 } from '../../src/client';
 import { JobStore } from '../../src/core/jobs/jobStore';
 import { generatedCsv, vegaCsv } from '../support/datasets';
-import { storageConnectionString } from '../support/env';
-import { startTestHost, type TestHost } from '../support/localHost';
+import { startTestHostWithSlowInputs, type TestHost } from '../support/localHost';
 import { type ReferenceCsvReport, referenceCsvReport } from '../support/referenceCsvStats';
 
 /**
@@ -47,7 +45,6 @@ test('the client and the page bundle without any npm package: the contract reach
 });
 
 let host: TestHost;
-let proxy: StorageProxy;
 let big: Buffer;
 /** 64 MB: the 16 MB file's rows four times. */
 let large: Buffer;
@@ -59,10 +56,7 @@ let large: Buffer;
 const inputReadBytesPerSecond = 16 * 1024 * 1024;
 
 beforeAll(async () => {
-  proxy = await StorageProxy.start(storageConnectionString());
-  proxy.inject({ kind: 'input-read', fault: { bytesPerSecond: inputReadBytesPerSecond } });
-  host = await startTestHost({
-    AzureWebJobsStorage: proxy.connectionString,
+  host = await startTestHostWithSlowInputs(inputReadBytesPerSecond, {
     JOBS_RETRY_AFTER_SECONDS: '1',
     JOBS_PROGRESS_INTERVAL_MS: '200',
   });
@@ -72,7 +66,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await host?.stop();
-  await proxy?.stop();
 });
 
 /** Reads the job's monitor form with plain fetch (independent of the client). */

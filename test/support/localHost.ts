@@ -2,8 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 import { startHostProcess } from '@async-request-reply/local-host/hostProcess';
+import { StorageProxy } from '@async-request-reply/local-host/storageProxy';
 
-import { isolatedSettings } from './env';
+import { isolatedSettings, storageConnectionString } from './env';
 
 const repo = join(__dirname, '..', '..');
 
@@ -34,4 +35,28 @@ export async function startTestHost(settings: Record<string, string> = {}, appDi
       string
     >,
   };
+}
+
+/**
+ * {@link startTestHost} whose storage is reached through a {@link StorageProxy} that passes job inputs
+ * on at `inputBytesPerSecond` at most (the proxy's bandwidth fault on `input-read`): a job of N bytes
+ * then runs for at least N / rate seconds however fast the machine, so tests can catch it Running.
+ * `stop()` stops the host, then the proxy.
+ */
+export async function startTestHostWithSlowInputs(inputBytesPerSecond: number, settings: Record<string, string> = {}): Promise<TestHost> {
+  const proxy = await StorageProxy.start(storageConnectionString());
+  proxy.inject({ kind: 'input-read', fault: { bytesPerSecond: inputBytesPerSecond } });
+  try {
+    const host = await startTestHost({ AzureWebJobsStorage: proxy.connectionString, ...settings });
+    return {
+      ...host,
+      async stop(signal?: NodeJS.Signals) {
+        await host.stop(signal);
+        await proxy.stop();
+      },
+    };
+  } catch (err) {
+    await proxy.stop();
+    throw err;
+  }
 }
