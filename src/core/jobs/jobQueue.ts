@@ -1,5 +1,6 @@
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 
+import { abortable } from '../storage';
 import { encodeJobMessage, type JobMessage } from './messageCodec';
 
 /** Sends job messages to the jobs queue (base64-encoded JSON, see {@link encodeJobMessage}). */
@@ -32,7 +33,7 @@ export class JobQueue {
   ): Promise<{ messageId: string; popReceipt: string }> {
     const res = await this.queue.sendMessage(encodeJobMessage(message), {
       ...(opts.invisibleSeconds ? { visibilityTimeout: opts.invisibleSeconds } : {}),
-      ...(opts.signal ? { abortSignal: opts.signal } : {}),
+      ...abortable(opts.signal),
     });
     return { messageId: res.messageId, popReceipt: res.popReceipt };
   }
@@ -42,7 +43,7 @@ export class JobQueue {
    * https://learn.microsoft.com/rest/api/storageservices/update-message).
    */
   async release(receipt: { messageId: string; popReceipt: string }, signal?: AbortSignal): Promise<void> {
-    await this.queue.updateMessage(receipt.messageId, receipt.popReceipt, undefined, 0, signal ? { abortSignal: signal } : {});
+    await this.queue.updateMessage(receipt.messageId, receipt.popReceipt, undefined, 0, abortable(signal));
   }
 
   /**
@@ -67,6 +68,6 @@ export class JobQueue {
 
   /** Deletes a message this process just sent (compensation when the job record could not be created). */
   async deleteSent(receipt: { messageId: string; popReceipt: string }, signal?: AbortSignal): Promise<void> {
-    await this.queue.deleteMessage(receipt.messageId, receipt.popReceipt, signal ? { abortSignal: signal } : {});
+    await this.queue.deleteMessage(receipt.messageId, receipt.popReceipt, abortable(signal));
   }
 }

@@ -94,8 +94,10 @@ export class JobReconciler {
     if (requeues >= maxRequeues) {
       const reason = `The job's queue message was lost ${requeues + 1} time(s); it was re-enqueued ${requeues} time(s).`;
       try {
-        await this.store.records.update(id, (j) =>
-          machine.fail(j, problem(500, reason, { requeues, ...(j.lastError ? { lastError: j.lastError } : {}) }), this.now()),
+        await this.store.records.update(
+          id,
+          (j) => machine.fail(j, problem(500, reason, { requeues, ...(j.lastError ? { lastError: j.lastError } : {}) }), this.now()),
+          { from: found },
         );
       } catch (err) {
         if (!(err instanceof machine.TransitionError)) throw err;
@@ -113,15 +115,19 @@ export class JobReconciler {
       ...(job.correlationId ? { correlationId: job.correlationId } : {}),
     });
     try {
-      await this.store.records.update(id, (j) => {
-        if (isTerminal(j.status)) throw new machine.TransitionError(j.status, 'requeue');
-        return {
-          ...j,
-          requeues: (j.requeues ?? 0) + 1,
-          message: { id: sent.messageId, popReceipt: sent.popReceipt },
-          lastUpdatedDateTime: this.now().toISOString(),
-        };
-      });
+      await this.store.records.update(
+        id,
+        (j) => {
+          if (isTerminal(j.status)) throw new machine.TransitionError(j.status, 'requeue');
+          return {
+            ...j,
+            requeues: (j.requeues ?? 0) + 1,
+            message: { id: sent.messageId, popReceipt: sent.popReceipt },
+            lastUpdatedDateTime: this.now().toISOString(),
+          };
+        },
+        { from: found },
+      );
     } catch (err) {
       if (!(err instanceof machine.TransitionError)) throw err;
     }

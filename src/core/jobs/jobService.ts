@@ -187,9 +187,9 @@ export class JobService {
    * @throws ProblemError 404 unknown job, 409 already finished, 503 storage unavailable
    */
   async cancel(id: string, caller?: string): Promise<VersionedJob> {
-    await this.get(id, caller);
+    const found = await this.get(id, caller);
     try {
-      const updated = await this.store.records.update(id, (job) => machine.requestCancel(job, this.now()));
+      const updated = await this.store.records.update(id, (job) => machine.requestCancel(job, this.now()), { from: found });
       if (!updated) throw new ProblemError(404, 'No such job.');
       return updated;
     } catch (err) {
@@ -206,10 +206,11 @@ export class JobService {
    * @throws ProblemError 404 unknown job, 503 storage unavailable
    */
   async purge(id: string, caller?: string): Promise<void> {
-    const { job } = await this.get(id, caller);
+    const found = await this.get(id, caller);
+    const { job } = found;
     try {
       await this.store.records
-        .update(id, (job) => machine.requestCancel(job, this.now()))
+        .update(id, (job) => machine.requestCancel(job, this.now()), { from: found })
         .catch((err: unknown) => {
           if (!(err instanceof machine.TransitionError)) throw err;
         });

@@ -102,6 +102,11 @@ export class KeyClaims {
       const etag = await this.store.keys.replace(keyHash, claim, existing.etag, signal);
       if (etag) return { etag };
     }
-    throw new ProblemError(409, 'A request with this Idempotency-Key is being processed.', {}, { 'Retry-After': '1' });
+    throw new ProblemError(
+      409,
+      'A request with this Idempotency-Key is being processed.',
+      {},
+      { 'Retry-After': String(this.config.retryAfterSeconds) },
+    );
   }
 }
