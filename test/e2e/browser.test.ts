@@ -29,7 +29,7 @@ const inputReadBytesPerSecond = 8 * 1024 * 1024;
 beforeAll(async () => {
   const executablePath = findBrowser();
   if (!existsSync(join(__dirname, '..', '..', 'dist', 'ui', 'app.js')))
-    throw new Error('dist/ui/app.js is missing: run npm run build (tsc && node scripts/buildUi.js).');
+    throw new Error('dist/ui/app.js is missing: run npm run build (it bundles the page with scripts/buildUi.js).');
   dir = mkdtempSync(join(tmpdir(), 'job-ui-'));
   [host, browser] = await Promise.all([
     startTestHostWithSlowInputs(inputReadBytesPerSecond, { JOBS_RETRY_AFTER_SECONDS: '1', JOBS_PROGRESS_INTERVAL_MS: '200' }),
