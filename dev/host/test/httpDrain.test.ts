@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
+
+import { type HostProcess, startHostProcess } from '@async-request-reply/local-host/hostProcess';
 
 import { CoreApi } from '../coreApi';
 import { type DrainLimits, type HttpHost, requestDrainLimits, startHttpHost } from '../httpHost';
@@ -208,37 +209,16 @@ describe('early answers drain the request body (in-process HTTP host, no functio
 });
 
 describe('a function that answers before reading the body (413), through the CLI and the library HTTP proxy', () => {
-  const hostDir = join(__dirname, '..');
   const appDir = join(__dirname, 'fixtures', 'http-app');
-  let child: ChildProcess;
+  let host: HostProcess;
   let port: number;
-  let output = '';
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [join(hostDir, 'dist', 'cli.js'), '--port', '0', '--no-azurite', '--app-dir', appDir], {
-      cwd: appDir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`host did not start:\n${output}`)), 30_000);
-      child.stdout?.on('data', () => {
-        const m = /Local host listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`host exited with ${code}:\n${output}`)));
-    });
+    host = await startHostProcess({ appDir, env: process.env });
+    port = Number(new URL(host.baseUrl).port);
   }, 40_000);
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await host?.stop();
   });
 
   test.each(['close', 'keep-alive'] as const)(
