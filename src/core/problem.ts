@@ -29,10 +29,15 @@ export function problem(status: number, detail: string, extra: Partial<ProblemDe
 /**
  * The 503 of a storage outage or throttling: the one mapping of a transient storage error (see
  * `isTransientStorageError`) to a problem, with `Retry-After: retryAfterSeconds` (the app passes
- * `JOBS_RETRY_AFTER_SECONDS`, whole seconds, RFC 9110 §10.2.3). `cause` is kept for the log only.
+ * `JOBS_RETRY_AFTER_SECONDS`, whole seconds, RFC 9110 §10.2.3). `cause` is kept for the log only;
+ * `detail` says what happened (default: storage refused or failed the call).
  */
-export function storageUnavailable(cause: unknown, retryAfterSeconds: number): ProblemError {
-  return new ProblemError(503, 'Storage is temporarily unavailable; retry later.', {}, { 'Retry-After': String(retryAfterSeconds) }, cause);
+export function storageUnavailable(
+  cause: unknown,
+  retryAfterSeconds: number,
+  detail = 'Storage is temporarily unavailable; retry later.',
+): ProblemError {
+  return new ProblemError(503, detail, {}, { 'Retry-After': String(retryAfterSeconds) }, cause);
 }
 
 /**

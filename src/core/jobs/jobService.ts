@@ -138,13 +138,7 @@ export class JobService {
       await saga.compensate(AbortSignal.timeout(bounds.compensationMs));
       if (err instanceof ProblemError) throw err;
       if (deadline.aborted) {
-        throw new ProblemError(
-          503,
-          'Storage did not answer in time; retry later.',
-          {},
-          { 'Retry-After': String(this.config.retryAfterSeconds) },
-          err,
-        );
+        throw storageUnavailable(err, this.config.retryAfterSeconds, 'Storage did not answer in time; retry later.');
       }
       return unavailable(err, this.config.retryAfterSeconds);
     }
