@@ -28,6 +28,7 @@ export type OperationKind =
   | 'key-read' // GET idempotency/<hash>.json
   | 'blob-delete' // DELETE of any blob
   | 'blob-list' // GET ?comp=list on a container
+  | 'blob-find' // GET ?comp=blobs&where=... on a container: Find Blobs by Tags
   | 'blob-other'
   | 'enqueue' // POST <queue>/messages
   | 'dequeue' // GET <queue>/messages (not peek)
@@ -116,6 +117,7 @@ export function classify(service: 'blob' | 'queue', method: string, url: string,
   }
   if (method === 'DELETE') return 'blob-delete';
   if (params.get('comp') === 'list') return 'blob-list';
+  if (params.get('comp') === 'blobs' && params.has('where')) return 'blob-find';
   const name = path.split('/').slice(3).join('/'); // /<account>/<container>/<blob name>
   const read = method === 'GET' || method === 'HEAD';
   if (/\/status\.json$/.test(name)) {

@@ -4,8 +4,8 @@ import { lazyHandler, type Services, services } from '../services';
 
 /**
  * Timer trigger (every 30 s): ends jobs that no message or worker will move any more (see
- * `JobReconciler`): re-enqueues stuck ones, fails them after 3 re-enqueues, and ends submits that
- * never completed. A pass reads only the `active/` index of unfinished jobs. The timer trigger runs
+ * `JobReconciler`): re-enqueues stuck ones and fails them after 3 re-enqueues. A pass reads only the
+ * index of unfinished jobs (a blob index tag on their records). The timer trigger runs
  * one instance at a time across the app (singleton lock), and every write is conditional anyway.
  */
 export function createReconcileJobs(
@@ -14,10 +14,8 @@ export function createReconcileJobs(
   return async (_timer, context) => {
     await s.ready();
     const r = await s.reconciler.run();
-    if (r.requeued.length + r.failed.length + r.abandoned.length > 0) {
-      context.warn(
-        `Reconciler: checked ${r.checked}; re-enqueued ${JSON.stringify(r.requeued)}; failed ${JSON.stringify(r.failed)}; abandoned ${JSON.stringify(r.abandoned)}; cleared ${r.cleared}.`,
-      );
+    if (r.requeued.length + r.failed.length > 0) {
+      context.warn(`Reconciler: checked ${r.checked}; re-enqueued ${JSON.stringify(r.requeued)}; failed ${JSON.stringify(r.failed)}.`);
     }
   };
 }

@@ -1,11 +1,13 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import { classify, StorageProxy as FaultProxy } from '@async-request-reply/local-host/storageProxy';
 
 import { loadConfig } from '../../src/core/config';
-import { submitBounds } from '../../src/core/jobs/bounds';
+import { clockSkewMarginMs, submitBounds } from '../../src/core/jobs/bounds';
 import { JobReconciler } from '../../src/core/jobs/jobReconciler';
 import { decodeBase64Strict, parseJobMessage } from '../../src/core/jobs/messageCodec';
+import { SubmitSaga } from '../../src/core/jobs/submitSaga';
 import { ProblemError } from '../../src/core/problem';
 import { createServices, type Services } from '../../src/services';
 import { storageConnectionString, uniqueName } from '../support/env';
@@ -82,6 +84,13 @@ async function submit(sc: Scenario, csv: string, key?: string): Promise<ClientRe
   return out;
 }
 
+/** The ids the reconciler's index (the records' `activeSince` tag) lists as unfinished, sorted. */
+async function unfinishedIds(sc: Scenario): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const { id } of sc.s.store.records.unfinished('9999999999')) ids.push(id);
+  return ids.sort();
+}
+
 /**
  * Runs the worker in process over every deliverable message until the queue is empty, as the queue
  * trigger does: delete on return, leave the message (visible again after 1 s) on a throw.
@@ -123,19 +132,22 @@ test('the proxy classifies storage calls by method, path, query and conditional 
   expect(c('blob', 'PUT', `/devstoreaccount1/jobs/${id}/result-2`)).toBe('result-write');
   expect(c('blob', 'PUT', '/devstoreaccount1/jobs/idempotency/ab12.json', { 'if-none-match': '*' })).toBe('key-claim');
   expect(c('blob', 'DELETE', `/devstoreaccount1/jobs/${id}/input`)).toBe('blob-delete');
-  expect(c('blob', 'GET', '/devstoreaccount1/jobs?restype=container&comp=list&prefix=active%2F')).toBe('blob-list');
-  expect(c('queue', 'POST', '/devstoreaccount1/jobs/messages?visibilitytimeout=25')).toBe('enqueue');
+  expect(c('blob', 'GET', '/devstoreaccount1/jobs?restype=container&comp=list&prefix=idempotency%2F')).toBe('blob-list');
+  expect(
+    c('blob', 'GET', `/devstoreaccount1/jobs?restype=container&comp=blobs&where=${encodeURIComponent(`"activeSince" <= '2026120218'`)}`),
+  ).toBe('blob-find');
+  expect(c('queue', 'POST', '/devstoreaccount1/jobs/messages')).toBe('enqueue');
   expect(c('queue', 'GET', '/devstoreaccount1/jobs/messages?numofmessages=8')).toBe('dequeue');
   expect(c('queue', 'GET', '/devstoreaccount1/jobs/messages?peekonly=true')).toBe('queue-other');
   expect(c('queue', 'PUT', '/devstoreaccount1/jobs/messages/m1?popreceipt=p&visibilitytimeout=0')).toBe('message-update');
   expect(c('queue', 'DELETE', '/devstoreaccount1/jobs/messages/m1?popreceipt=p')).toBe('message-delete');
 });
 
-test('bounds: every window the worker and the key logic rely on exceeds the submit bound D + C', () => {
+test('bounds: the window the worker and the key logic rely on exceeds the submit bound D + C by the clock skew margin', () => {
   for (const deadlineMs of [500, D, 10_000, 60_000]) {
     const b = submitBounds({ submitDeadlineMs: deadlineMs });
-    expect(b.messageInvisibleSeconds * 1000).toBeGreaterThan(b.deadlineMs + b.compensationMs);
-    expect(b.claimAbandonedAfterMs).toBeGreaterThan(b.deadlineMs + b.compensationMs);
+    expect(b.compensationMs).toBeGreaterThanOrEqual(b.deadlineMs);
+    expect(b.settledAfterMs).toBeGreaterThanOrEqual(b.deadlineMs + b.compensationMs + clockSkewMarginMs);
   }
 });
 
@@ -150,7 +162,7 @@ test('record create stalled past the deadline (issue 1): 503 within D + C, the l
   expect(await sc.inspector.queueDepth()).toEqual({ queue: 0, poison: 0 });
   expect(await work(sc)).toEqual([]);
   const records = [...(await sc.inspector.inventory()).keys()];
-  expect(records.filter((k) => k !== 'active' && k !== 'idempotency')).toHaveLength(1);
+  expect(records.filter((k) => k !== 'idempotency')).toHaveLength(1);
   const [only] = JobsInspector.recordIds(await sc.inspector.inventory());
   expect(await sc.inspector.get(only!)).toMatchObject({ status: 'Failed', abandoned: true, attempts: 0 });
   expect(await guaranteeViolations(sc.inspector, sc.requests, 5000)).toEqual([]);
@@ -178,15 +190,54 @@ test('record create applied, answer lost, reads failing: 503, and the record tha
   expect(await guaranteeViolations(sc.inspector, sc.requests, 5000)).toEqual([]);
 });
 
-test('enqueue failing: 503, and the input and the active marker are taken back', async () => {
+test('enqueue failing: 503, and the input is taken back', async () => {
   const sc = await scenario();
   proxy.inject({ kind: 'enqueue', fault: { status: 500 }, pathIncludes: sc.settings.JOBS_QUEUE_NAME });
   const res = await submit(sc, smallCsv(3, 4));
   expect(res.status).toBe(503);
   proxy.clear();
-  // No record was attempted: the input and the active marker are taken back, nothing else exists.
+  // No record was attempted: the input is taken back, nothing else exists.
   expect([...(await sc.inspector.inventory()).values()].flat()).toEqual([]);
   expect(await guaranteeViolations(sc.inspector, sc.requests, 5000)).toEqual([]);
+});
+
+test('compensation that finds its own record already started by a worker answers that job (202), and takes nothing back', async () => {
+  const sc = await scenario();
+  const now = new Date();
+  const job = {
+    id: randomUUID(),
+    type: 'csv-report',
+    status: 'NotStarted' as const,
+    options: {},
+    input: { contentType: 'text/csv', sizeBytes: 4 },
+    createdDateTime: now.toISOString(),
+    lastUpdatedDateTime: now.toISOString(),
+    percentComplete: 0,
+    progress: {},
+    attempts: 0,
+  };
+  const saga = new SubmitSaga(sc.s.store, sc.s.queue, job, () => new Date());
+  const body = Buffer.from('a\n1\n');
+  const signal = AbortSignal.timeout(5000);
+  const receipt = await saga.prepare(
+    { body: { bytes: body, sha256: createHash('sha256').update(body).digest('hex') }, contentType: 'text/csv', maxBytes: 100 },
+    { v: 1, jobId: job.id, type: job.type, enqueuedAt: job.createdDateTime },
+    signal,
+  );
+  const created = await saga.commit(receipt, signal);
+  // The create's answer was lost to the submit, and a worker got the (visible) message and started the job.
+  await sc.s.store.records.update(job.id, (j) => ({ ...j, status: 'Running', attempts: 1 }), { from: created });
+  const running = await saga.compensate(AbortSignal.timeout(5000));
+  expect(running?.job).toMatchObject({ id: job.id, status: 'Running' });
+  expect(await sc.s.store.blobs.inputExists(job.id)).toBe(true);
+  expect((await sc.inspector.queueDepth()).queue).toBe(1);
+  // Still NotStarted instead: compensation fails it (no job behind a 503), then takes back input and message.
+  const other = new SubmitSaga(sc.s.store, sc.s.queue, { ...job, id: randomUUID() }, () => new Date());
+  const r2 = await other.prepare(undefined, { v: 1, jobId: other.job.id, type: job.type }, signal);
+  await other.commit(r2, signal);
+  expect(await other.compensate(AbortSignal.timeout(5000))).toBeUndefined();
+  expect(await sc.inspector.get(other.job.id)).toMatchObject({ status: 'Failed', abandoned: true });
+  expect((await sc.inspector.queueDepth()).queue).toBe(1);
 });
 
 test('two requests with one Idempotency-Key while the first is slow (issue 2): one job, the retry gets it', async () => {
@@ -226,24 +277,21 @@ test('worker: result write and record update failing: the message is retried and
   expect(JobsInspector.results(await sc.inspector.inventory(), res.id!)).toHaveLength(1);
 });
 
-test('reconciler: a job whose message was lost is re-enqueued and runs; one still queued is left alone; one whose messages keep getting lost is Failed after 3 re-enqueues; an orphan input is abandoned', async () => {
+test('reconciler: a job whose message was lost is re-enqueued and runs; one still queued is left alone; one whose messages keep getting lost is Failed after 3 re-enqueues', async () => {
   const sc = await scenario();
   const lost = await submit(sc, smallCsv(4, 7));
   const starved = await submit(sc, smallCsv(4, 8));
   expect([lost.status, starved.status]).toEqual([202, 202]);
   await sc.inspector.queue.clearMessages(); // both messages lost (expired, deleted by hand, ...)
   const waiting = await submit(sc, smallCsv(4, 9)); // its message is still in the queue (a backlog)
-  // A submit that died after storing its input and marker (process killed): no record, no message.
-  const orphan = '00000000-0000-4000-8000-000000000001';
-  const created = new Date().toISOString();
-  await sc.s.store.blobs.uploadInput(orphan, Readable.from([Buffer.from('a\n1\n')]), 'text/csv', 100);
-  await sc.s.store.active.mark({ id: orphan, createdDateTime: created });
+  // The index (a tag on the records) lists exactly the unfinished jobs.
+  expect(await unfinishedIds(sc)).toEqual([lost.id, starved.id, waiting.id].sort());
 
   let clock = Date.now();
   const reconcile = () => new JobReconciler(sc.s.store, sc.s.queue, sc.s.config, () => new Date((clock += 10_000))).run();
   const first = await reconcile();
   expect(first.requeued.sort()).toEqual([lost.id, starved.id].sort()); // not the waiting one
-  expect(first.abandoned).toEqual([orphan]);
+  expect(first.checked).toBe(3);
   // Only the lost job's new message is delivered; the starved one's keeps getting lost.
   const messages = (await sc.inspector.queue.receiveMessages({ numberOfMessages: 8 })).receivedMessageItems;
   for (const m of messages) {
@@ -262,9 +310,62 @@ test('reconciler: a job whose message was lost is re-enqueued and runs; one stil
   expect(await sc.inspector.get(lost.id!)).toMatchObject({ status: 'Succeeded', requeues: 1 });
   expect(await sc.inspector.get(waiting.id!)).toMatchObject({ status: 'Succeeded' });
   expect((await sc.inspector.get(waiting.id!))!.requeues).toBeUndefined();
-  // Every marker is gone: the index holds unfinished jobs only.
-  expect((await sc.inspector.inventory()).get('active')).toBeUndefined();
+  // Every job has ended: the index holds unfinished jobs only, so it is empty and a pass checks nothing.
+  expect(await unfinishedIds(sc)).toEqual([]);
+  expect((await reconcile()).checked).toBe(0);
   expect(await guaranteeViolations(sc.inspector, sc.requests, 5000)).toEqual([]);
+});
+
+test('a message whose record is not there yet: the worker waits for the record and runs the job once it comes', async () => {
+  const sc = await scenario();
+  const id = '00000000-0000-4000-8000-000000000002';
+  const createdDateTime = new Date().toISOString();
+  await sc.s.store.blobs.uploadInput(id, Readable.from([Buffer.from('a\n1\n2\n')]), 'text/csv', 100);
+  const record = {
+    id,
+    type: 'csv-report',
+    status: 'NotStarted' as const,
+    options: {},
+    input: { contentType: 'text/csv', sizeBytes: 6 },
+    createdDateTime,
+    lastUpdatedDateTime: createdDateTime,
+    percentComplete: 0,
+    progress: {},
+    attempts: 0,
+  };
+  const t0 = performance.now();
+  const run = sc.s.runner.run(
+    { v: 1, jobId: id, type: 'csv-report', enqueuedAt: createdDateTime },
+    { info: () => undefined, warn: () => undefined },
+  );
+  await sleep(700); // the submit's create is slow: the worker has read the record's absence a few times
+  await sc.s.store.records.create(record);
+  expect(await run).toBe('succeeded');
+  const waited = performance.now() - t0;
+  expect(waited).toBeGreaterThanOrEqual(700);
+  expect(waited).toBeLessThan(submitBounds(sc.s.config).settledAfterMs);
+  expect(await sc.inspector.get(id)).toMatchObject({ status: 'Succeeded', attempts: 1 });
+});
+
+test('a message whose record never comes: the worker ends the id after A (abandoned record), and a create arriving later loses', async () => {
+  const sc = await scenario();
+  const A = submitBounds(sc.s.config).settledAfterMs; // D + C + 5 s = 9 s
+  const id = '00000000-0000-4000-8000-000000000003';
+  // The submit died after its input and message (process killed): no record. Its message says it was
+  // sent A - 1.5 s ago, so the worker waits about 1.5 s more, then ends the id.
+  const enqueuedAt = new Date(Date.now() - A + 1500).toISOString();
+  await sc.s.store.blobs.uploadInput(id, Readable.from([Buffer.from('a\n1\n')]), 'text/csv', 100);
+  const t0 = performance.now();
+  expect(await sc.s.runner.run({ v: 1, jobId: id, type: 'csv-report', enqueuedAt }, { info: () => undefined, warn: () => undefined })).toBe(
+    'failed',
+  );
+  expect(performance.now() - t0).toBeGreaterThanOrEqual(1000);
+  expect(await sc.inspector.get(id)).toMatchObject({ status: 'Failed', abandoned: true, attempts: 0 });
+  const late = { ...(await sc.inspector.get(id))!, status: 'NotStarted' as const, abandoned: undefined };
+  await expect(sc.s.store.records.create({ ...late, error: undefined, completedDateTime: undefined })).rejects.toMatchObject({
+    statusCode: expect.any(Number),
+  });
+  expect(await sc.inspector.get(id)).toMatchObject({ status: 'Failed', abandoned: true });
 });
 
 test('Prefer: wait with failing status reads (issue 3): the job exists, so the answer is its 202, and the job ends', async () => {

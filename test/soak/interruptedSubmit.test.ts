@@ -49,12 +49,11 @@ function serviceFailingAt(step: 'create' | 'send'): JobService {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
       },
     });
-  // The store's parts (records, blobs, keys, active index), each with its failing calls.
+  // The store's parts (records, blobs, keys), each with its failing calls.
   const parts: Record<string, string[]> = {
     records: step === 'create' ? ['create', 'abandon', 'delete'] : ['abandon', 'delete'],
     blobs: ['deleteInput', 'deleteResult'],
     keys: ['release', 'delete'],
-    active: ['clear'],
   };
   const store = new Proxy(services.store, {
     get(t, p, r) {
@@ -64,7 +63,7 @@ function serviceFailingAt(step: 'create' | 'send'): JobService {
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
     },
   });
-  const queue = failing(services.queue, step === 'send' ? ['send', 'deleteSent', 'release'] : ['deleteSent', 'release']);
+  const queue = failing(services.queue, step === 'send' ? ['send', 'deleteSent'] : ['deleteSent']);
   return new JobService(store, queue, services.config);
 }
 

@@ -201,7 +201,7 @@ test('(b) after storage restarts, every 202 job ends Succeeded; no record of a r
   // Blobs of 503'd submits that are not records (an input whose cleanup failed, a kept idempotency
   // key): reported, not asserted.
   const strayInputs = [...inventory.entries()].filter(
-    ([id, blobs]) => id !== 'idempotency' && id !== 'active' && !acceptedSet.has(id) && !blobs.some((b) => b.endsWith('/status.json')),
+    ([id, blobs]) => id !== 'idempotency' && !acceptedSet.has(id) && !blobs.some((b) => b.endsWith('/status.json')),
   );
   const keyBlobs = new Set(inventory.get('idempotency') ?? []);
   const keysOf503 = outcomes.filter((o) => o.status === 503 && keyBlobs.has(keyBlobName(burstInputs[o.index]!.key))).length;

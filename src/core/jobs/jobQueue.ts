@@ -19,38 +19,22 @@ export class JobQueue {
   }
 
   /**
-   * Enqueues a job message; default time-to-live (7 days).
-   * @param opts.invisibleSeconds initial visibility timeout in seconds (Put Message
-   *   `visibilitytimeout`): the submit sends its message invisible until it has either created the
-   *   record (then {@link release}s it) or given up (see bounds.ts)
+   * Enqueues a job message, deliverable at once; default time-to-live (7 days). One Put Message.
    * @param opts.signal aborts the call (the submit's deadline)
-   * @returns the message id and pop receipt (to release or take back the message)
+   * @returns the message id and pop receipt (recorded on the job for {@link exists}; to take the
+   *   message back)
    * @throws RestError when storage refuses or is unreachable; AbortError when the signal fires
    */
-  async send(
-    message: JobMessage,
-    opts: { invisibleSeconds?: number; signal?: AbortSignal } = {},
-  ): Promise<{ messageId: string; popReceipt: string }> {
-    const res = await this.queue.sendMessage(encodeJobMessage(message), {
-      ...(opts.invisibleSeconds ? { visibilityTimeout: opts.invisibleSeconds } : {}),
-      ...abortable(opts.signal),
-    });
+  async send(message: JobMessage, opts: { signal?: AbortSignal } = {}): Promise<{ messageId: string; popReceipt: string }> {
+    const res = await this.queue.sendMessage(encodeJobMessage(message), abortable(opts.signal));
     return { messageId: res.messageId, popReceipt: res.popReceipt };
-  }
-
-  /**
-   * Makes a message sent invisible deliverable now (Update Message with visibility timeout 0,
-   * https://learn.microsoft.com/rest/api/storageservices/update-message).
-   */
-  async release(receipt: { messageId: string; popReceipt: string }, signal?: AbortSignal): Promise<void> {
-    await this.queue.updateMessage(receipt.messageId, receipt.popReceipt, undefined, 0, abortable(signal));
   }
 
   /**
    * Whether a message still exists, by Update Message with a receipt from when it was sent: 404
    * MessageNotFound means it is gone (processed, deleted, expired); 400 PopReceiptMismatch means it
-   * exists but was released or dequeued since; success means it was never dequeued, and makes it
-   * visible now (it was held invisible, see bounds.ts).
+   * exists but was dequeued since; success means it was never dequeued (still waiting in the queue)
+   * and leaves it visible (visibility timeout 0).
    * https://learn.microsoft.com/rest/api/storageservices/update-message
    * @throws RestError for other failures (storage down)
    */

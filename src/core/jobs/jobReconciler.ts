@@ -9,31 +9,27 @@ import * as machine from './stateMachine';
 
 /** What one reconciler pass did, by job id. */
 export interface ReconcileReport {
-  /** Markers looked at (old enough to judge). */
+  /** Unfinished jobs looked at (created in an hour old enough to judge). */
   checked: number;
   /** Unfinished jobs untouched for `JOBS_STUCK_AFTER_SECONDS`, given a new message. */
   requeued: string[];
   /** Stuck jobs failed after {@link maxRequeues} re-enqueues. */
   failed: string[];
-  /** Markers of jobs whose submit never created a record, ended with an abandoned record. */
-  abandoned: string[];
-  /** Markers removed because their job finished or was purged. */
-  cleared: number;
 }
 
 /**
  * Finds jobs that no message or worker will move any more and ends them, so no live orphan survives.
  * Knows nothing of Azure Functions (the timer function `reconcileJobs` calls {@link run}).
  *
- * Index: every submit writes a zero-byte marker `active/YYYYMMDDHH/<id>` (hour of creation) before
- * its record; workers delete it when the job finishes. A pass lists `active/` by hierarchy, then only
- * the partitions at least `JOBS_STUCK_AFTER_SECONDS` old, so its cost grows with the number of
- * unfinished (or recently finished) jobs, not with the millions a container may hold.
+ * Index: every record carries a blob index tag, the hour of its creation while the job is unfinished
+ * (containerLayout.ts `activeTag`). A pass finds, with one Find Blobs by Tags call per 5,000 results,
+ * the unfinished jobs created in hours at least `JOBS_STUCK_AFTER_SECONDS` (S) ago, so its cost grows
+ * with the number of unfinished jobs, not with the millions a container may hold. A record that does
+ * not exist yet needs no index: its submit's message is on its way, and the worker that gets it ends
+ * the id if the record never comes (JobRunner).
  *
- * For each marker older than the stuck threshold S:
- * - record finished (or gone together with its input: purged) → marker removed;
- * - no record but the input is there (the submit neither completed nor cleaned up) → an abandoned
- *   (Failed) record is written with `If-None-Match: *`, so a late create can never succeed;
+ * For each such job:
+ * - record gone (purged) or finished (the index lags a little) → nothing to do;
  * - NotStarted or Running and `lastUpdatedDateTime` older than S → its message (recorded on the
  *   job) is probed with Update Message: still there (waiting in a long queue, or coming back after a
  *   dead worker's lease) → nothing to do; gone (expired, deleted, its poison handling failed) → a new
@@ -50,17 +46,18 @@ export class JobReconciler {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** One pass over the index (see the class comment). Errors on one job are left for the next pass. */
+  /**
+   * One pass over the index (see the class comment). Errors on one job are left for the next pass.
+   * @throws RestError when the index cannot be read (storage down): the next pass tries again
+   */
   async run(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { checked: 0, requeued: [], failed: [], abandoned: [], cleared: 0 };
-    const now = this.now();
-    const stuckBefore = now.getTime() - this.config.stuckAfterMs;
+    const report: ReconcileReport = { checked: 0, requeued: [], failed: [] };
+    const stuckBefore = this.now().getTime() - this.config.stuckAfterMs;
     const until = activePartition(new Date(stuckBefore).toISOString());
-    for await (const marker of this.store.active.list(until)) {
-      if (marker.createdOn.getTime() > stuckBefore) continue;
+    for await (const { id } of this.store.records.unfinished(until)) {
       report.checked++;
       try {
-        await this.reconcile(marker, stuckBefore, report);
+        await this.reconcile(id, stuckBefore, report);
       } catch {
         // Storage failed for this job: the next pass tries again.
       }
@@ -68,24 +65,10 @@ export class JobReconciler {
     return report;
   }
 
-  private async reconcile(marker: { id: string; partition: string }, stuckBefore: number, report: ReconcileReport): Promise<void> {
-    const { id, partition } = marker;
+  private async reconcile(id: string, stuckBefore: number, report: ReconcileReport): Promise<void> {
     const found = await this.store.records.get(id);
-    if (!found) {
-      if (await this.store.blobs.inputExists(id)) {
-        const settled = await this.store.records.abandon(id, 'unknown', 'the submit did not complete (reconciler)', this.now());
-        if (settled !== 'ended') return; // the record appeared: judged on the next pass
-        report.abandoned.push(id);
-      } else report.cleared++;
-      await this.store.active.remove(partition, id);
-      return;
-    }
+    if (!found || isTerminal(found.job.status)) return;
     const job = found.job;
-    if (isTerminal(job.status)) {
-      await this.store.active.remove(partition, id);
-      report.cleared++;
-      return;
-    }
     if (Date.parse(job.lastUpdatedDateTime) > stuckBefore) return;
     // A job waiting in a long queue, or whose worker died (its message comes back after the lease),
     // still has its message: nothing to do. Only a job whose message is gone is re-enqueued.
@@ -102,7 +85,6 @@ export class JobReconciler {
       } catch (err) {
         if (!(err instanceof machine.TransitionError)) throw err;
       }
-      await this.store.active.remove(partition, id);
       report.failed.push(id);
       return;
     }

@@ -2,8 +2,8 @@ import type { ContainerClient } from '@azure/storage-blob';
 
 import { problem } from '../problem';
 import { abortable, isConditionFailure, streamToString } from '../storage';
-import { blobNames } from './containerLayout';
-import { type JobRecord, jobRecordSchema, type VersionedJob } from './model';
+import { activeTag, blobNames, jobIdOfRecord, recordTags, unfinishedFilter } from './containerLayout';
+import { isTerminal, type JobRecord, jobRecordSchema, type VersionedJob } from './model';
 
 /**
  * The Failed record that ends a job whose submit did not complete. Written with `If-None-Match: *`,
@@ -28,13 +28,20 @@ export function abandonedRecord(id: string, type: string, now: Date, reason: str
   };
 }
 
-const json = { blobHTTPHeaders: { blobContentType: 'application/json' } };
+/** Upload options of a record: JSON, with its index tags (containerLayout.ts `activeTag`). */
+function recordOptions(job: JobRecord) {
+  return {
+    blobHTTPHeaders: { blobContentType: 'application/json' },
+    tags: recordTags({ createdDateTime: job.createdDateTime, terminal: isTerminal(job.status) }),
+  };
+}
 
 /**
  * Job records (`<id>/status.json`), the single source of truth of each job. Every change is a
  * conditional write: a create with `If-None-Match: *`, a change with `If-Match` on the ETag it was
  * computed from (optimistic concurrency,
- * https://learn.microsoft.com/azure/storage/blobs/concurrency-manage).
+ * https://learn.microsoft.com/azure/storage/blobs/concurrency-manage). Every write carries the
+ * record's index tag (containerLayout.ts `activeTag`), which {@link unfinished} finds.
  */
 export class JobRecords {
   constructor(private readonly container: ContainerClient) {}
@@ -50,7 +57,7 @@ export class JobRecords {
     try {
       const res = await this.blob(job.id).upload(body, Buffer.byteLength(body), {
         conditions: { ifNoneMatch: '*' },
-        ...json,
+        ...recordOptions(job),
         ...abortable(signal),
       });
       return { job, etag: res.etag as string };
@@ -107,7 +114,10 @@ export class JobRecords {
       const next = change(current.job);
       const body = JSON.stringify(next);
       try {
-        const res = await this.blob(id).upload(body, Buffer.byteLength(body), { conditions: { ifMatch: current.etag }, ...json });
+        const res = await this.blob(id).upload(body, Buffer.byteLength(body), {
+          conditions: { ifMatch: current.etag },
+          ...recordOptions(next),
+        });
         return { job: next, etag: res.etag as string };
       } catch (err) {
         // (404: a record known from earlier was deleted meanwhile; the next read says so.)
@@ -133,10 +143,15 @@ export class JobRecords {
     now: Date,
     opts: { failIfCreatedAt?: string; signal?: AbortSignal } = {},
   ): Promise<'ended' | VersionedJob> {
-    const body = JSON.stringify(abandonedRecord(id, type, now, reason));
+    const abandoned = abandonedRecord(id, type, now, reason);
+    const body = JSON.stringify(abandoned);
     const blob = this.blob(id);
     try {
-      await blob.upload(body, Buffer.byteLength(body), { conditions: { ifNoneMatch: '*' }, ...json, ...abortable(opts.signal) });
+      await blob.upload(body, Buffer.byteLength(body), {
+        conditions: { ifNoneMatch: '*' },
+        ...recordOptions(abandoned),
+        ...abortable(opts.signal),
+      });
       return 'ended';
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -159,11 +174,30 @@ export class JobRecords {
     delete failed.idempotencyKeyBlob;
     const text = JSON.stringify(failed);
     try {
-      await blob.upload(text, Buffer.byteLength(text), { conditions: { ifMatch: existing.etag }, ...json, ...abortable(opts.signal) });
+      await blob.upload(text, Buffer.byteLength(text), {
+        conditions: { ifMatch: existing.etag },
+        ...recordOptions(failed),
+        ...abortable(opts.signal),
+      });
       return 'ended';
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       return (await this.get(id, opts.signal)) ?? existing;
+    }
+  }
+
+  /**
+   * The ids of unfinished jobs created in an hour up to `untilPartition` (`YYYYMMDDHH`, inclusive),
+   * by their records' index tag: Find Blobs by Tags on the container, one call per 5,000 results
+   * (https://learn.microsoft.com/rest/api/storageservices/find-blobs-by-tags-container). The index
+   * lags writes a little: a job that just ended may still be listed.
+   * @throws RestError when storage fails
+   */
+  async *unfinished(untilPartition: string): AsyncGenerator<{ id: string; partition: string }> {
+    for await (const item of this.container.findBlobsByTags(unfinishedFilter(untilPartition))) {
+      const id = jobIdOfRecord(item.name);
+      const partition = item.tags?.[activeTag.name];
+      if (id && partition) yield { id, partition };
     }
   }
 

@@ -1,11 +1,21 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { AppConfig } from '../config';
 import { problem, type ProblemDetails } from '../problem';
 import { ProcessorAbortedError, ProcessorInputError, type ProgressReport } from '../processors/processor';
 import { getProcessor } from '../processors/registry';
+import { submitBounds } from './bounds';
 import type { JobStore } from './jobStore';
 import type { JobMessage } from './messageCodec';
 import { isTerminal, type VersionedJob } from './model';
 import * as machine from './stateMachine';
+
+/**
+ * Delays between reads of a record that is not there yet (its submit's create is on its way), ms:
+ * 50, 100, 200, 400, 800, then every 1,000 until A (bounds.ts). A create normally lands one storage
+ * round trip after the message is sent, so the first read or two find it.
+ */
+export const recordWaitDelaysMs = [50, 100, 200, 400, 800, 1_000] as const;
 
 /** What one delivery of a job message led to. `skipped`: nothing to do (duplicate, finished or purged job). */
 export type RunOutcome = 'succeeded' | 'failed' | 'canceled' | 'skipped';
@@ -37,7 +47,7 @@ class JobGone extends Error {}
 export class JobRunner {
   constructor(
     private readonly store: JobStore,
-    private readonly config: Pick<AppConfig, 'progressIntervalMs'> & Partial<Pick<AppConfig, 'stuckAfterMs'>>,
+    private readonly config: Pick<AppConfig, 'progressIntervalMs' | 'submitDeadlineMs'> & Partial<Pick<AppConfig, 'stuckAfterMs'>>,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -46,19 +56,13 @@ export class JobRunner {
     const found = await this.findRecord(message);
     if (found === 'abandoned') {
       log.warn(`Job ${id}: its submit did not complete; recorded as Failed (abandoned).`);
-      if (message.enqueuedAt) await this.store.active.clear({ id, createdDateTime: message.enqueuedAt }).catch(() => undefined);
       return 'failed';
     }
     if (!found) {
       log.info(`Job ${id}: not found (purged, or its submit was taken back); nothing to do.`);
       return 'skipped';
     }
-    const outcome = await this.runFound(found, log);
-    if (outcome !== 'skipped' || isTerminal(found.job.status)) {
-      // The job has finished: its active marker (the reconciler's index) goes.
-      await this.store.active.clear(found.job).catch(() => undefined);
-    }
-    return outcome;
+    return this.runFound(found, log);
   }
 
   private async runFound(found: VersionedJob, log: RunLog): Promise<RunOutcome> {
@@ -135,9 +139,11 @@ export class JobRunner {
   }
 
   /**
-   * Reads the job of a message. A message is deliverable only after its submit created the record
-   * (and released the message) or gave up: it is sent invisible for longer than the submit's bounded
-   * work (bounds.ts). So a missing record means:
+   * Reads the job of a message. The submit sends its message before it creates the record, so a
+   * worker can get the message first: while the message is younger than A (bounds.ts: by then its
+   * submit has created the record or given up, on any instance's clock) a missing record is read
+   * again ({@link recordWaitDelaysMs}). A message without `enqueuedAt` (re-enqueued by the
+   * reconciler, for a record that existed) is not waited for. A record still missing after that means:
    * - no input either: the job was purged (the record is deleted last) or its submit took everything
    *   back; nothing to do;
    * - input still there: the submit did not complete and could not clean up (storage failed under
@@ -147,8 +153,20 @@ export class JobRunner {
    * @returns the job, `abandoned`, or undefined when there is nothing to do
    */
   private async findRecord(message: JobMessage): Promise<VersionedJob | 'abandoned' | undefined> {
-    const found = await this.store.records.get(message.jobId);
-    if (found) return found;
+    // How long the submit may still be at work, on this instance's clock (at most A: a message cannot
+    // come from the future), then counted on the monotonic clock.
+    const { settledAfterMs } = submitBounds(this.config);
+    const waitMs = message.enqueuedAt
+      ? Math.min(settledAfterMs, Date.parse(message.enqueuedAt) + settledAfterMs - this.now().getTime())
+      : 0;
+    const until = performance.now() + waitMs;
+    for (let i = 0; ; i++) {
+      const found = await this.store.records.get(message.jobId);
+      if (found) return found;
+      const left = until - performance.now();
+      if (left <= 0) break;
+      await sleep(Math.min(recordWaitDelaysMs[Math.min(i, recordWaitDelaysMs.length - 1)]!, left));
+    }
     if (!(await this.store.blobs.inputExists(message.jobId))) return undefined;
     const settled = await this.store.records.abandon(message.jobId, message.type, 'the submit did not complete', this.now());
     return settled === 'ended' ? 'abandoned' : settled;
@@ -175,11 +193,7 @@ export class JobRunner {
         ? 'failed'
         : this.failPoisoned(id, type);
     }
-    if (isTerminal(found.job.status)) {
-      await this.store.active.clear(found.job).catch(() => undefined);
-      return 'skipped';
-    }
-    await this.store.active.clear(found.job).catch(() => undefined);
+    if (isTerminal(found.job.status)) return 'skipped';
     const { attempts, lastError } = found.job;
     return this.finishFailed(
       id,

@@ -49,13 +49,14 @@ export class JobService {
   /**
    * Submits a job: validates the request (submitRequest.ts), reads a body of up to 4 MiB into memory
    * (a larger one is streamed to its input blob first), claims its Idempotency-Key, then runs the
-   * {@link SubmitSaga}: input ‖ message (invisible) ‖ active marker, record (the commit point),
-   * message released. The storage work after a streamed input runs under one deadline
-   * (`JOBS_SUBMIT_DEADLINE_MS`, bounds.ts); on any failure the saga compensates within the same budget
-   * again and the submit answers an error, so a 503 means the job will not run unless storage refused
-   * even the compensation (README "Guarantees").
-   * Storage calls for a body of up to 4 MiB without a key: 5, in 3 round trips (Put Blob ‖ Put Message ‖
-   * Put Blob, Put Blob, Update Message).
+   * {@link SubmitSaga}: input ‖ message, then the record with its index tag (the commit point).
+   * The storage work after a streamed input runs under one deadline (`JOBS_SUBMIT_DEADLINE_MS`,
+   * bounds.ts); on any failure the saga compensates within the same budget again and the submit
+   * answers an error, so a 503 means the job will not run unless storage refused even the
+   * compensation (README "Guarantees"). If compensation finds that the record was created after all
+   * and a worker already started the job, the answer is that job (202), not an error.
+   * Storage calls for a body of up to 4 MiB without a key: 3, in 2 round trips (Put Blob ‖ Put
+   * Message, Put Blob).
    * @returns the new job (NotStarted) with its ETag, or the replayed job of its Idempotency-Key
    * @throws ProblemError 404 unknown type, 415 wrong media type, 400 invalid options or body
    *   (with field-level `errors`), 413 body over `JOBS_MAX_INPUT_BYTES`, 409/422 Idempotency-Key
@@ -126,16 +127,13 @@ export class JobService {
       const receipt = await saga.prepare(
         inMemory ? { body: inMemory, contentType: valid.contentType, maxBytes: max } : undefined,
         message,
-        bounds.messageInvisibleSeconds,
         deadline,
       );
       const created = await saga.commit(receipt, deadline);
-      // Committed. Releasing the message is not needed for correctness (an unreleased message becomes
-      // visible after V anyway), so it gets its own bound (C) rather than what is left of D.
-      await saga.release(receipt, AbortSignal.timeout(bounds.compensationMs));
       return { ...created, replayed: false };
     } catch (err) {
-      await saga.compensate(AbortSignal.timeout(bounds.compensationMs));
+      const running = await saga.compensate(AbortSignal.timeout(bounds.compensationMs));
+      if (running) return { ...running, replayed: false };
       if (err instanceof ProblemError) throw err;
       if (deadline.aborted) {
         throw storageUnavailable(err, this.config.retryAfterSeconds, 'Storage did not answer in time; retry later.');
@@ -209,7 +207,6 @@ export class JobService {
           if (!(err instanceof machine.TransitionError)) throw err;
         });
       await this.store.purge(id);
-      await this.store.active.clear(job);
       if (job.idempotencyKeyBlob) await this.store.keys.delete(job.idempotencyKeyBlob);
     } catch (err) {
       return unavailable(err, this.config.retryAfterSeconds);

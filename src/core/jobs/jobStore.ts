@@ -1,22 +1,20 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 
-import { ActiveIndex } from './activeIndex';
-import { blobNames } from './containerLayout';
+import { blobNames, jobIdOfRecord } from './containerLayout';
 import { IdempotencyKeys } from './idempotencyKeys';
 import { JobBlobs } from './jobBlobs';
 import { JobRecords } from './jobRecords';
 
 /**
- * Everything the app stores, in one Blob container, as four stores that share it and keep their SDK
- * client private: {@link JobRecords} (`<id>/status.json`), {@link JobBlobs} (`<id>/input`,
- * `<id>/result-<attempt>`), {@link IdempotencyKeys} (`idempotency/`) and the reconciler's
- * {@link ActiveIndex} (`active/`). Operations over a whole job or the whole container live here.
+ * Everything the app stores, in one Blob container, as three stores that share it and keep their SDK
+ * client private: {@link JobRecords} (`<id>/status.json`, tagged for the reconciler's index),
+ * {@link JobBlobs} (`<id>/input`, `<id>/result-<attempt>`) and {@link IdempotencyKeys}
+ * (`idempotency/`). Operations over a whole job or the whole container live here.
  *
  * The order of writes that keeps clients from ever seeing a half-written job (README "Guarantees"):
- * - submit (JobService, submitSaga.ts): input, job message (sent invisible) and active marker, then
- *   the record, created with `If-None-Match: *` (the commit point), then the message is released; a
- *   submit that does not complete is ended by an abandoned record created the same way, so of a late
- *   create and its abandonment exactly one wins;
+ * - submit (JobService, submitSaga.ts): input and job message, then the record, created with
+ *   `If-None-Match: *` (the commit point); a submit that does not complete is ended by an abandoned
+ *   record created the same way, so of a late create and its abandonment exactly one wins;
  * - a result is uploaded under an attempt-specific name before the record says Succeeded and names it;
  * - a job's record is deleted last when it is purged (a worker that finds no record and no input
  *   knows the job is gone);
@@ -26,7 +24,6 @@ export class JobStore {
   readonly records: JobRecords;
   readonly blobs: JobBlobs;
   readonly keys: IdempotencyKeys;
-  readonly active: ActiveIndex;
   private readonly container: ContainerClient;
 
   constructor(blobService: BlobServiceClient, containerName: string) {
@@ -34,7 +31,6 @@ export class JobStore {
     this.records = new JobRecords(this.container);
     this.blobs = new JobBlobs(this.container);
     this.keys = new IdempotencyKeys(this.container);
-    this.active = new ActiveIndex(this.container);
   }
 
   /** Creates the container if it does not exist (local development; Bicep creates it in Azure). */
@@ -59,7 +55,7 @@ export class JobStore {
 
   /**
    * Deletes every blob of the container created before `cutoff` (job records, inputs, results,
-   * idempotency records, markers, and orphans of interrupted submits alike), judged by the blobs'
+   * idempotency records, and orphans of interrupted submits alike), judged by the blobs'
    * creation time so no record has to be read. Everything in the container is job data.
    * @returns the ids of the jobs whose record was removed
    */
@@ -69,7 +65,8 @@ export class JobStore {
       const created = item.properties.createdOn ?? item.properties.lastModified;
       if (created.getTime() >= cutoff.getTime()) continue;
       await this.container.getBlobClient(item.name).deleteIfExists();
-      if (item.name.endsWith('/status.json')) removed.push(item.name.slice(0, -'/status.json'.length));
+      const id = jobIdOfRecord(item.name);
+      if (id) removed.push(id);
     }
     return removed;
   }

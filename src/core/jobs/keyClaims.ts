@@ -75,7 +75,7 @@ export class KeyClaims {
       }
       if (!found) {
         const ageMs = this.now().getTime() - Date.parse(existing.record.createdDateTime);
-        if (ageMs < bounds.claimAbandonedAfterMs) {
+        if (ageMs < bounds.settledAfterMs) {
           // Its request may still create the job (or release the key): wait a little, within half of
           // our own deadline, then answer 409 (draft-ietf-httpapi-idempotency-key-header §2.7).
           if (Date.now() + 200 < waitUntil) {

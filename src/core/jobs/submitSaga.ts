@@ -20,16 +20,19 @@ export interface MessageReceipt {
  * | step | calls | undo |
  * |---|---|---|
  * | (Idempotency-Key claim, by the caller: KeyClaims) | Put Blob `If-None-Match: *` | release the claim (`If-Match` its ETag) |
- * | 1. {@link prepare}, in parallel: the input (when it is in memory; a streamed input is stored before the saga), the job message sent **invisible** for V, the active marker | Put Blob, Put Message, Put Blob | delete the input, the message, the marker |
- * | 2. {@link commit}: the record, `If-None-Match: *`: the commit point | Put Blob | settle the record first (below) |
- * | 3. {@link release}: the message made visible | Update Message | none: an unreleased message becomes visible after V anyway |
+ * | 1. {@link prepare}, in parallel: the input (when it is in memory; a streamed input is stored before the saga) and the job message | Put Blob, Put Message | delete the input, the message |
+ * | 2. {@link commit}: the record, `If-None-Match: *`, with its index tag: the commit point | Put Blob | settle the record first (below) |
+ *
+ * The message is deliverable at once, so a worker may get it before the record exists: it then waits
+ * for the record until the submit has surely ended (A in bounds.ts, JobRunner).
  *
  * {@link compensate} runs when a submit will answer an error: once a create was attempted, the record
  * is settled first (an abandoned Failed record created with `If-None-Match: *`, or the request's own
- * record failed if its create landed after all); only once no job can run under the id do the undo
- * steps run (in parallel). If storage does not allow even that, they stay: the worker ends the job
- * when the message becomes visible (JobRunner), and a retry with the same key takes the claim over
- * only after abandoning its job (KeyClaims).
+ * record failed if its create landed after all and no worker has started it); a job that a worker
+ * started meanwhile is returned instead (the submit then answers 202 for it). Only once no job can
+ * run under the id do the undo steps run (in parallel). If storage does not allow even that, they
+ * stay: the worker ends the job when it finds no record after A (JobRunner), and a retry with the
+ * same key takes the claim over only after abandoning its job (KeyClaims).
  */
 export class SubmitSaga {
   private readonly undoSteps: UndoStep[] = [];
@@ -49,29 +52,25 @@ export class SubmitSaga {
   }
 
   /**
-   * Step 1: stores `input` (when given), sends the job message invisible for `invisibleSeconds` and
-   * writes the active marker, in parallel, within `signal`.
+   * Step 1: stores `input` (when given) and sends the job message, in parallel, within `signal`.
    * @returns the message's receipt
-   * @throws the first failure (the undo steps of all three are registered)
+   * @throws the first failure (the undo steps of both are registered)
    */
   async prepare(
     input: { body: BufferedBody; contentType: string; maxBytes: number } | undefined,
     message: JobMessage,
-    invisibleSeconds: number,
     signal: AbortSignal,
   ): Promise<MessageReceipt> {
     const { id } = this.job;
     // Writes whose answer may be lost are undone whatever they answered (deletes of what may not exist).
     if (input) this.undoWith((s) => this.store.blobs.deleteInput(id, s));
-    this.undoWith((s) => this.store.active.clear(this.job, s));
-    const [stored, sent, marked] = await Promise.allSettled([
+    const [stored, sent] = await Promise.allSettled([
       input ? this.store.blobs.uploadInput(id, input.body, input.contentType, input.maxBytes, signal) : undefined,
-      this.queue.send(message, { invisibleSeconds, signal }),
-      this.store.active.mark(this.job, signal),
+      this.queue.send(message, { signal }),
     ]);
-    // A message sent invisible that is not taken back becomes visible after V: the worker then ends the job.
+    // A message that is not taken back finds no record: its worker ends the id after A.
     if (sent.status === 'fulfilled') this.undoWith((s) => this.queue.deleteSent(sent.value, s));
-    for (const r of [stored, sent, marked]) if (r.status === 'rejected') throw r.reason;
+    for (const r of [stored, sent]) if (r.status === 'rejected') throw r.reason;
     return (sent as PromiseFulfilledResult<MessageReceipt>).value;
   }
 
@@ -82,24 +81,24 @@ export class SubmitSaga {
     return this.store.records.create(this.job, signal);
   }
 
-  /** Step 3: makes the message visible now. Errors are ignored (the message becomes visible after V). */
-  async release(receipt: MessageReceipt, signal: AbortSignal): Promise<void> {
-    await this.queue.release(receipt, signal).catch(() => undefined);
-  }
-
-  /** Takes back what the submit stored, bounded by `signal` (C in bounds.ts); see the class comment. */
-  async compensate(signal: AbortSignal): Promise<void> {
+  /**
+   * Takes back what the submit stored, bounded by `signal` (C in bounds.ts); see the class comment.
+   * @returns the request's own job when its create landed after all and a worker has started it
+   *   (nothing is taken back then); otherwise undefined
+   */
+  async compensate(signal: AbortSignal): Promise<VersionedJob | undefined> {
     if (this.createAttempted) {
       try {
         const settled = await this.store.records.abandon(this.job.id, this.job.type, 'submit failed or timed out', this.now(), {
           failIfCreatedAt: this.job.createdDateTime,
           signal,
         });
-        if (settled !== 'ended') return;
+        if (settled !== 'ended') return settled.job.createdDateTime === this.job.createdDateTime ? settled : undefined;
       } catch {
-        return;
+        return undefined;
       }
     }
     await Promise.allSettled(this.undoSteps.map((undo) => undo(signal)));
+    return undefined;
   }
 }
