@@ -17,6 +17,8 @@
  *   without the host's share (the same POST refused before any storage call);
  * - status poll of a finished job (`onComplete=status`) vs one blob GET of its record (goal ≤ 1.2×),
  *   and an HTTP round trip through the host that makes no storage call (the host's share);
+ * - the same submit and poll in process, without any host: the app's services and the status
+ *   function's handler called with real `HttpRequest` objects, through the same proxy;
  * - storage transactions per small job and per poll, by kind (goal ≤ 10 per job, exactly 1 per
  *   poll), and per second while idle over 30 s (goal: only the queue trigger's own polling, plus
  *   the 30 s reconciler timer's listing);
@@ -27,16 +29,20 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
 import { startAzurite } from '@async-request-reply/local-host/azurite';
 import { startHostProcess } from '@async-request-reply/local-host/hostProcess';
 import { type SeenCall, StorageProxy } from '@async-request-reply/local-host/storageProxy';
+import { HttpRequest, InvocationContext } from '@azure/functions';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 
-import { settingsSchema } from '../src/core/config';
+import { loadConfig, settingsSchema } from '../src/core/config';
+import { createGetJobStatus } from '../src/functions/getJobStatus';
+import { createServices } from '../src/services';
 
 const repo = join(__dirname, '..', '..');
 const queueName = 'bench-jobs';
@@ -251,6 +257,61 @@ async function main(): Promise<void> {
       pollCalls.push(jobCalls(proxy.calls.slice(mark), doneId).length);
     }
 
+    // 3. The same submit and poll in process (no host): the app's own share.
+    const inProcess = createServices(
+      loadConfig({
+        ...defaultSettings(),
+        AzureWebJobsStorage: proxy.connectionString,
+        JOBS_QUEUE_NAME: queueName,
+        JOBS_CONTAINER_NAME: containerName,
+      }),
+    );
+    await inProcess.ready();
+    const statusHandler = createGetJobStatus(inProcess);
+    const context = new InvocationContext({ functionName: 'getJobStatus' });
+    const pollInProcess = async () => {
+      const request = new HttpRequest({
+        method: 'GET',
+        url: `${base}/api/jobs/${doneId}?onComplete=status`,
+        params: { id: doneId },
+        query: { onComplete: 'status' },
+      });
+      const res = await statusHandler(request, context);
+      if (res.status !== 200) throw new Error(`in-process poll answered ${res.status}`);
+      JSON.stringify(res.jsonBody);
+    };
+    const submitInProcess = async () =>
+      (
+        await inProcess.jobs.submit({
+          type: 'csv-report',
+          options: {},
+          statusOptions: {},
+          contentType: 'text/csv',
+          body: Readable.from([csv]),
+        })
+      ).job.id;
+    const getAndRead = async () => {
+      const res = await recordBlob.download();
+      for await (const chunk of res.readableStreamBody!) void chunk;
+    };
+    for (let i = 0; i < 5; i++) {
+      await pollInProcess();
+      await getAndRead();
+    }
+    const pollIn: number[] = [];
+    const getRead: number[] = [];
+    const submitIn: number[] = [];
+    const floorIn: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      getRead.push(await timed(getAndRead));
+      pollIn.push(await timed(pollInProcess));
+      floorIn.push(await timed(issueFloor));
+      let id = '';
+      submitIn.push(await timed(async () => (id = await submitInProcess())));
+      await waitDone(id);
+    }
+    await floorQueue.clearMessages();
+
     // 4. Small job, POST to result, honouring Retry-After, after an idle pause (longest polling interval).
     const e2e: number[] = [];
     const pickup: number[] = [];
@@ -328,6 +389,13 @@ async function main(): Promise<void> {
         '',
       ],
       [
+        '  same submit in process (JobService.submit, no host)',
+        ms(median(submitIn)),
+        `${ms(median(floorIn))} (the issue's floor, interleaved with it)`,
+        `${(median(submitIn) / median(floorIn)).toFixed(2)}×`,
+        '',
+      ],
+      [
         'status poll of a finished job (onComplete=status)',
         ms(median(poll)),
         `${ms(median(get))} (one blob GET of the record)`,
@@ -335,6 +403,13 @@ async function main(): Promise<void> {
         '≤ 1.2×',
       ],
       ['  host round trip with no storage call (GET, 404)', ms(median(bare)), '', '', ''],
+      [
+        "  same poll in process (the status function's handler, no host)",
+        ms(median(pollIn)),
+        `${ms(median(getRead))} (one blob GET, body read, interleaved with it)`,
+        `${(median(pollIn) / median(getRead)).toFixed(2)}×`,
+        '',
+      ],
       [
         "  poll without the host's share (poll − 404)",
         ms(median(poll) - median(bare)),
