@@ -114,6 +114,11 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
   const drain = opts.drain ?? requestDrainLimits;
   const answer = (req: http.IncomingMessage, res: http.ServerResponse, status: number) => answerEarly(req, res, status, drain);
 
+  // Connections for bodyless requests to the library's HTTP proxy. The proxy is a plain
+  // `http.createServer()`, which closes a connection idle for `keepAliveTimeout` = 5 s (Node's
+  // default); an idle pooled connection is closed here after 4 s, so a request never goes out on a
+  // connection the proxy is closing (its idle clock starts when it sends the answer, before ours).
+  const pooled = new http.Agent({ keepAlive: true, timeout: pooledIdleMs });
   const server = http.createServer((req, res) => {
     void handle(req, res).catch(async (err: unknown) => {
       opts.log(`HTTP host error: ${(err as Error)?.message ?? String(err)}`);
@@ -178,15 +183,21 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
     const core = opts.core;
     // Forward to the library's HTTP proxy as the Functions host does: same path and query (never the
     // client's authority), its headers minus hop-by-hop ones, plus x-ms-invocation-id so that the
-    // library pairs the request with this invocation. One connection per request: a body the
-    // function did not read must not be left on a pooled connection for the next request.
+    // library pairs the request with this invocation. Only POST, PUT and PATCH bodies are forwarded;
+    // others (RFC 9110: no defined semantics for GET, HEAD, DELETE or OPTIONS content) are drained.
+    // A request with a body gets a connection of its own, destroyed after the answer: a body the
+    // function did not read must not be left on a pooled connection for the next request. Bodyless
+    // requests reuse pooled keep-alive connections, as the host's forwarder does (saves a TCP
+    // connect and the library's per-connection set-up on each poll).
+    const bodyless = !['POST', 'PUT', 'PATCH'].includes(req.method ?? '');
     const proxyReq = http.request(new URL(`${url.pathname}${url.search}`, opts.httpUri), {
       method: req.method,
-      agent: false,
+      agent: bodyless ? pooled : false,
       headers: {
-        ...endToEndHeaders(req.headers),
-        // Keep-alive so the proxy does not close while an unread body is still arriving; this
-        // connection is never reused (agent: false) and is destroyed after the response.
+        // (A bodyless request forwards no Content-Length: the body it announced is drained here, and
+        // a length with no bytes after it would leave the pooled connection waiting for them.)
+        ...endToEndHeaders(req.headers, bodyless ? ['content-length'] : []),
+        // Keep-alive so the proxy does not close while an unread body is still arriving.
         connection: 'keep-alive',
         'x-ms-invocation-id': invocationId,
         'x-forwarded-host': url.host,
@@ -194,17 +205,15 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
       },
     });
     // The head leaves now, not with the first body chunk: a function may answer (404, 413...) without
-    // waiting for a body, and a client may wait for that answer before sending one.
-    proxyReq.flushHeaders();
+    // waiting for a body, and a client may wait for that answer before sending one. (A bodyless
+    // request's head leaves with its end, below, in one write.)
+    if (!bodyless) proxyReq.flushHeaders();
     const proxied = new Promise<http.IncomingMessage>((resolve, reject) => {
       proxyReq.on('response', resolve);
       proxyReq.on('error', reject);
     });
     proxied.catch(() => undefined);
-    // Only POST, PUT and PATCH bodies are forwarded; others (RFC 9110: no defined semantics for GET,
-    // HEAD, DELETE or OPTIONS content) are drained. A body nobody reads makes the library's proxy
-    // reset the connection before the answer is read back.
-    const bodyless = !['POST', 'PUT', 'PATCH'].includes(req.method ?? '');
+    // A body nobody reads makes the library's proxy reset the connection before the answer is read back.
     if (bodyless) {
       req.resume();
       proxyReq.end();
@@ -250,7 +259,8 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
       proxyRes.once('error', () => resolve(false));
       res.once('close', () => resolve(false));
     });
-    proxyReq.destroy();
+    // A bodyless request's connection, fully read, goes back to the pool; any other is closed.
+    if (!bodyless || !copied) proxyReq.destroy();
     req.unpipe(proxyReq);
     if (copied) await endAfterDrain(req, res, drain);
     else {
@@ -322,6 +332,7 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        pooled.destroy();
       }),
   };
 }
@@ -369,6 +380,9 @@ async function endAfterDrain(req: http.IncomingMessage, res: http.ServerResponse
   else res.end(() => req.socket.destroy());
 }
 
+/** Idle time after which a pooled connection to the library's HTTP proxy is closed, in ms: 1 s under Node's 5 s `keepAliveTimeout`. */
+const pooledIdleMs = 4_000;
+
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and are never forwarded. */
 const hopByHop = [
   'connection',
@@ -383,12 +397,13 @@ const hopByHop = [
   'expect',
 ];
 
-/** Request headers minus hop-by-hop ones and those the `Connection` header names. */
-function endToEndHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+/** Request headers minus hop-by-hop ones, those the `Connection` header names and `drop` (lower case). */
+function endToEndHeaders(headers: http.IncomingHttpHeaders, drop: string[] = []): http.OutgoingHttpHeaders {
   const named = String(headers.connection ?? '')
     .split(',')
     .map((h) => h.trim().toLowerCase())
-    .filter(Boolean);
+    .filter(Boolean)
+    .concat(drop);
   const out: http.OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(headers)) if (v !== undefined && !hopByHop.includes(k) && !named.includes(k)) out[k] = v;
   return out;

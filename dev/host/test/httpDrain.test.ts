@@ -233,3 +233,40 @@ describe('a function that answers before reading the body (413), through the CLI
     },
   );
 });
+
+describe('bodyless requests travel on pooled connections to the library HTTP proxy', () => {
+  const appDir = join(__dirname, 'fixtures', 'http-app');
+  let host: HostProcess;
+  let port: number;
+
+  beforeAll(async () => {
+    host = await startHostProcess({ appDir, env: process.env });
+    port = Number(new URL(host.baseUrl).port);
+  }, 40_000);
+  afterAll(async () => {
+    await host?.stop();
+  });
+
+  /** Sends raw `head` + `body` on a new connection (`Connection: close`) and resolves with everything received once the server closes it. */
+  const raw = (head: string, body: string) =>
+    new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(head + body));
+      socket.setTimeout(10_000, () => socket.destroy(new Error(`no answer; received ${JSON.stringify(received)}`)));
+      socket.on('data', (c: Buffer) => (received += c.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(received));
+    });
+
+  test('a GET that announces a body it sends (drained, not forwarded) leaves the pooled connection usable', async () => {
+    // A forwarded Content-Length with no body after it would leave the library's server waiting for
+    // those bytes on the pooled connection, and the next GET that reuses it would never be answered.
+    const head = 'GET /api/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\n';
+    for (let i = 0; i < 3; i++) {
+      expect(statuses(await raw(head, 'hello'))).toEqual([200]);
+      const next = await fetch(`${host.baseUrl}/api/ping`, { signal: AbortSignal.timeout(5_000) });
+      expect(next.status).toBe(200);
+      expect(await next.json()).toEqual({ method: 'GET' });
+    }
+  });
+});
