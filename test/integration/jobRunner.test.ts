@@ -1,13 +1,15 @@
 import { Readable } from 'node:stream';
 
+import { StorageProxy } from '@async-request-reply/local-host/storageProxy';
 import { BlobServiceClient } from '@azure/storage-blob';
 
-import { JobRunner, type RunLog } from '../../src/core/jobs/jobRunner';
+import { loadConfig } from '../../src/core/config';
+import { JobRunner, progressBeatBounds, type RunLog } from '../../src/core/jobs/jobRunner';
 import { JobService } from '../../src/core/jobs/jobService';
 import { streamToString } from '../../src/core/storage';
 import { createServices } from '../../src/services';
 import { generatedCsv } from '../support/datasets';
-import { isolatedConfig, storageConnectionString } from '../support/env';
+import { isolatedConfig, isolatedSettings, storageConnectionString } from '../support/env';
 
 /**
  * The job runner against Azurite: results, idempotency under redelivery and races, input errors,
@@ -105,6 +107,55 @@ test('a running job that is canceled stops within the bound and leaves no result
   const canceled = (await s.store.records.get(job.id))!.job;
   expect(canceled).toMatchObject({ status: 'Canceled', error: { status: 409 } });
   expect(await resultBlobs(job.id)).toEqual([]);
+}, 30_000);
+
+test('a running job whose progress write hangs (record writes delayed 8 s) notices a cancel within the bound N', async () => {
+  // The runner talks to storage through the fault-injecting proxy; the test submits and cancels
+  // directly. I = 100 ms: D = 1 s, N = 2.1 s (progressBeatBounds). Before the progress writer had
+  // its two lanes and deadlines, the cancel check waited behind the hanging write: about 8 s.
+  const delayMs = 8000;
+  const settings = isolatedSettings({ JOBS_PROGRESS_INTERVAL_MS: '100' });
+  const direct = createServices(loadConfig(settings));
+  const proxy = await StorageProxy.start(storageConnectionString());
+  try {
+    const slow = createServices(loadConfig({ ...settings, AzureWebJobsStorage: proxy.connectionString }));
+    await direct.ready();
+    const { cancelNoticedWithinMs } = progressBeatBounds(slow.config.progressIntervalMs);
+    expect(cancelNoticedWithinMs).toBe(2100);
+    const only = { pathIncludes: settings.JOBS_CONTAINER_NAME };
+    // 1 MB read at 100 kB/s: the job runs about 10 s, however fast the machine.
+    proxy.inject({ kind: 'input-read', fault: { bytesPerSecond: 100_000 }, ...only });
+    const { job } = await direct.jobs.submit({
+      type: 'csv-report',
+      options: {},
+      contentType: 'text/csv',
+      body: Readable.from([Buffer.from(generatedCsv(1_000_000))]),
+    });
+    const run = slow.runner.run(message(job.id), log);
+    for (let i = 0; i < 500 && (await direct.store.records.get(job.id))!.job.status !== 'Running'; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    // The next record write (the first progress report, about 1 s into the run) hangs for 8 s.
+    proxy.inject({ kind: 'record-update', fault: { delayMs }, times: 1, ...only });
+    const hanging = () => proxy.seen('record-update').find((c) => c.fault && c.path.includes(job.id));
+    for (let i = 0; i < 500 && !hanging(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(hanging()).toBeDefined();
+
+    const requested = Date.now();
+    await direct.jobs.cancel(job.id);
+    expect(await run).toBe('canceled');
+    const elapsed = Date.now() - requested;
+    expect(hanging()!.status).toBeUndefined(); // the run ended while its write still hung
+    // N, plus the processor's reaction and the Canceled write (each well under a second).
+    expect(elapsed).toBeLessThan(cancelNoticedWithinMs + 1500);
+    expect((await direct.store.records.get(job.id))!.job).toMatchObject({ status: 'Canceled', error: { status: 409 } });
+
+    // The aborted write still lands, late: conditional on the ETag it was computed from, it changes nothing.
+    for (let i = 0; i < 1200 && hanging()!.status === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(hanging()!.status).toBe(412);
+    expect((await direct.store.records.get(job.id))!.job.status).toBe('Canceled');
+  } finally {
+    await proxy.stop();
+  }
 }, 30_000);
 
 test('the poison handler fails a stuck job with its attempts and last error; a finished job is left alone', async () => {

@@ -98,17 +98,20 @@ export class JobRecords {
    * @param opts.from the record as this caller last read or wrote it: the first try writes on its
    *   ETag without reading (one Put Blob instead of a GET and a Put when nobody changed it since)
    * @param opts.maxAttempts tries before an ETag conflict is passed on (default 10)
+   * @param opts.signal aborts the reads and the write in flight (one signal for all tries)
    * @returns the written record, or undefined when the job does not exist
+   * @throws what `change` throws; RestError for storage failures; an `AbortError` when the signal
+   *   aborts (a write on its way may still be applied, conditional on the ETag it was computed from)
    */
   async update(
     id: string,
     change: (job: JobRecord) => JobRecord,
-    opts: { from?: VersionedJob; maxAttempts?: number } = {},
+    opts: { from?: VersionedJob; maxAttempts?: number; signal?: AbortSignal } = {},
   ): Promise<VersionedJob | undefined> {
     const maxAttempts = opts.maxAttempts ?? 10;
     let known = opts.from;
     for (let attempt = 1; ; attempt++) {
-      const current = known ?? (await this.get(id));
+      const current = known ?? (await this.get(id, opts.signal));
       known = undefined;
       if (!current) return undefined;
       const next = change(current.job);
@@ -117,6 +120,7 @@ export class JobRecords {
         const res = await this.blob(id).upload(body, Buffer.byteLength(body), {
           conditions: { ifMatch: current.etag },
           ...recordOptions(next),
+          ...abortable(opts.signal),
         });
         return { job: next, etag: res.etag as string };
       } catch (err) {

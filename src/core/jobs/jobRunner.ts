@@ -7,7 +7,7 @@ import { getProcessor } from '../processors/registry';
 import { submitBounds } from './bounds';
 import type { JobStore } from './jobStore';
 import type { JobMessage } from './messageCodec';
-import { isTerminal, type VersionedJob } from './model';
+import { isTerminal, type JobRecord, type VersionedJob } from './model';
 import * as machine from './stateMachine';
 
 /**
@@ -16,6 +16,33 @@ import * as machine from './stateMachine';
  * round trip after the message is sent, so the first read or two find it.
  */
 export const recordWaitDelaysMs = [50, 100, 200, 400, 800, 1_000] as const;
+
+/**
+ * Floor of the deadline D of each storage call of a running job's progress beats, ms: with a short
+ * interval, 2·I alone would abort calls of a storage that is merely slow (a record read or write is
+ * one round trip, normally well under 100 ms).
+ */
+export const progressBeatDeadlineFloorMs = 1_000;
+
+/**
+ * Bounds of a running job's progress beats for the interval I = `JOBS_PROGRESS_INTERVAL_MS` (ms):
+ * - `deadlineMs`: D = max(2·I, {@link progressBeatDeadlineFloorMs}), the deadline of each storage
+ *   call of a beat (a progress write, a check read, a heartbeat write); no call holds up its lane
+ *   longer. (I = 1,000: D = 2,000; I = 100: D = 1,000.)
+ * - `cancelNoticedWithinMs`: N = I + 2·D, the time by which a cancel request (or a deletion) that
+ *   lands at t aborts the processor, as long as storage answers a record read within D:
+ *   - a call in flight at t started before t and ends by t + D (its deadline); a call started
+ *     after t reads the record after t (a progress write reads before it writes; a heartbeat too);
+ *   - beats come every I, so by t + D + I such a call has started (a beat found a lane free, or the
+ *     busy lane's call started after t);
+ *   - that call sees the cancel within its deadline: t + D + I + D = t + N.
+ *   (I = 1,000: N = 5,000; I = 100: N = 2,100.) The job then reads Canceled after the processor's
+ *   reaction time and one record write.
+ */
+export function progressBeatBounds(intervalMs: number): { deadlineMs: number; cancelNoticedWithinMs: number } {
+  const deadlineMs = Math.max(2 * intervalMs, progressBeatDeadlineFloorMs);
+  return { deadlineMs, cancelNoticedWithinMs: intervalMs + 2 * deadlineMs };
+}
 
 /** What one delivery of a job message led to. `skipped`: nothing to do (duplicate, finished or purged job). */
 export type RunOutcome = 'succeeded' | 'failed' | 'canceled' | 'skipped';
@@ -36,10 +63,13 @@ class JobGone extends Error {}
  *   Running → Succeeded write wins is referenced; a losing attempt deletes its blob;
  * - a finished job never moves backwards (terminal states are final in the state machine).
  *
- * Cancellation: the runner re-reads the record at least every `JOBS_PROGRESS_INTERVAL_MS` (with each
- * progress write, or on its own when the processor is quiet) and aborts the processor's AbortSignal
- * when cancel was requested or the job was deleted. The job is Canceled within about one interval
- * plus the processor's own reaction time.
+ * Cancellation: the runner re-reads the record on each beat of `JOBS_PROGRESS_INTERVAL_MS` (I) (with
+ * a progress write, or on its own when the processor is quiet or a write is still on its way) and
+ * aborts the processor's AbortSignal when cancel was requested or the job was deleted. Progress
+ * writes and checks run in separate lanes and each storage call has a deadline D = max(2·I, 1 s), so
+ * a hanging write does not hold the check up: a cancel is noticed within N = I + 2·D (5 s at the
+ * default I = 1 s; {@link progressBeatBounds}) as long as storage answers reads within D. The job is
+ * Canceled after that plus the processor's own reaction time and one record write.
  *
  * @throws the processor's error when processing failed for a reason other than its input: the queue
  *   retries the message and, after `maxDequeueCount` attempts, moves it to the poison queue.
@@ -225,48 +255,75 @@ export class JobRunner {
   }
 
   /**
-   * Writes progress at most once per interval and, on the same beat, notices cancel requests and
-   * deletions. Writes are serialized; the latest report wins. `written` gets each record it wrote.
+   * Writes progress and, on the same beats (one per interval I), notices cancel requests and
+   * deletions, in two lanes with at most one storage call in flight each:
+   * - the write lane writes the latest report (a read-modify-write: it reads the record first, so it
+   *   notices a cancel too); a report whose write failed or was aborted is written again on a later
+   *   beat unless a newer one arrived meanwhile;
+   * - the check lane reads the record on every beat that starts no write (nothing to write, or the
+   *   write lane still busy), and writes the heartbeat when one is due.
+   * Each storage call is aborted after its deadline D or by `stop()` ({@link progressBeatBounds}), so a
+   * hanging write holds up neither the check nor the runner's end. `written` gets each record read or
+   * written. `stop()` aborts the calls in flight and resolves once they have settled.
    */
   private startProgressWriter(id: string, abort: AbortController, written: (job: VersionedJob) => void) {
+    const { deadlineMs } = progressBeatBounds(this.config.progressIntervalMs);
+    const stopping = new AbortController();
+    // (AbortSignal.any: Node.js >= 20.3, package.json `engines`.)
+    const callSignal = () => AbortSignal.any([stopping.signal, AbortSignal.timeout(deadlineMs)]);
+    const progressChange = (report: ProgressReport) => (job: JobRecord) => {
+      if (job.cancelRequested || job.status !== 'Running') throw new JobGone();
+      return machine.recordProgress(job, report, this.now());
+    };
+    /** What a record read or written means for the processor: go on, or abort (canceled or deleted). */
+    const seen = (res: VersionedJob | undefined) => {
+      if (res) written(res);
+      if (!res || res.job.cancelRequested || res.job.status !== 'Running') abort.abort();
+    };
+    /** @returns false for a storage hiccup (an error or a deadline: not fatal, the next beat tries again) */
+    const gone = (err: unknown) => {
+      if (!(err instanceof JobGone || err instanceof machine.TransitionError)) return false;
+      abort.abort();
+      return true;
+    };
+
     let pending: ProgressReport | undefined;
-    let busy: Promise<void> = Promise.resolve();
+    let writing: Promise<void> | undefined;
+    let checking: Promise<void> | undefined;
+    const write = async (report: ProgressReport) => {
+      try {
+        seen(await this.store.records.update(id, progressChange(report), { signal: callSignal() }));
+      } catch (err) {
+        if (!gone(err)) pending ??= report;
+      }
+    };
+    const check = async () => {
+      try {
+        const res = await this.store.records.get(id, callSignal());
+        seen(res);
+        // Heartbeat: a quiet processor still moves lastUpdatedDateTime at least every quarter of
+        // JOBS_STUCK_AFTER_SECONDS, so the reconciler never takes a live job for a stuck one.
+        const stuckAfterMs = this.config.stuckAfterMs;
+        if (
+          !abort.signal.aborted &&
+          res &&
+          stuckAfterMs &&
+          this.now().getTime() - Date.parse(res.job.lastUpdatedDateTime) > stuckAfterMs / 4
+        )
+          seen(await this.store.records.update(id, progressChange({}), { signal: callSignal() }));
+      } catch (err) {
+        gone(err);
+      }
+    };
     const tick = () => {
-      const report = pending;
-      pending = undefined;
-      busy = busy.then(async () => {
-        if (abort.signal.aborted) return;
-        try {
-          let res = report
-            ? await this.store.records.update(id, (job) => {
-                if (job.cancelRequested || job.status !== 'Running') throw new JobGone();
-                return machine.recordProgress(job, report, this.now());
-              })
-            : await this.store.records.get(id);
-          if (res) written(res);
-          // Heartbeat: a quiet processor still moves lastUpdatedDateTime at least every quarter of
-          // JOBS_STUCK_AFTER_SECONDS, so the reconciler never takes a live job for a stuck one.
-          const stuckAfterMs = this.config.stuckAfterMs;
-          if (
-            !report &&
-            res &&
-            stuckAfterMs &&
-            res.job.status === 'Running' &&
-            !res.job.cancelRequested &&
-            this.now().getTime() - Date.parse(res.job.lastUpdatedDateTime) > stuckAfterMs / 4
-          ) {
-            res = await this.store.records.update(id, (job) => {
-              if (job.cancelRequested || job.status !== 'Running') throw new JobGone();
-              return machine.recordProgress(job, {}, this.now());
-            });
-            if (res) written(res);
-          }
-          if (!res || res.job.cancelRequested || res.job.status !== 'Running') abort.abort();
-        } catch (err) {
-          if (err instanceof JobGone || err instanceof machine.TransitionError) abort.abort();
-          // Storage hiccups while reporting progress are not fatal: the next beat tries again.
-        }
-      });
+      if (abort.signal.aborted || stopping.signal.aborted) return;
+      if (pending && !writing) {
+        const report = pending;
+        pending = undefined;
+        writing = write(report).finally(() => (writing = undefined));
+      } else if (!checking) {
+        checking = check().finally(() => (checking = undefined));
+      }
     };
     const timer = setInterval(tick, this.config.progressIntervalMs);
     timer.unref();
@@ -276,7 +333,8 @@ export class JobRunner {
       },
       async stop() {
         clearInterval(timer);
-        await busy;
+        stopping.abort();
+        await Promise.all([writing, checking]);
       },
     };
   }
