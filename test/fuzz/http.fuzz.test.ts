@@ -17,6 +17,7 @@ import {
   send,
 } from '../support/fuzzArbitraries';
 import { startTestHost, type TestHost } from '../support/localHost';
+import { waitFor } from '../support/waitFor';
 
 /**
  * Property-based fuzzing of every HTTP endpoint of the local host (GitHub issue 4): random methods,
@@ -449,13 +450,16 @@ test('afterwards: the host never crashed, is alive, still completes a job, and n
   });
   expect(res.status).toBe(202);
   const location = res.headers.get('location')!;
-  const deadline = Date.now() + 30_000;
-  let final: Response;
-  for (;;) {
-    final = await fetch(location, { redirect: 'manual', signal: AbortSignal.timeout(requestTimeoutMs) });
-    if (final.status !== 200 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  // 200 while the job is unfinished; then a 302 to the result (or an error when it failed).
+  const final = await waitFor(
+    'the job to finish',
+    async () => {
+      const r = await fetch(location, { redirect: 'manual', signal: AbortSignal.timeout(requestTimeoutMs) });
+      return r.status !== 200 && r;
+    },
+    30_000,
+    250,
+  );
   expect(final.status).toBe(302);
   expect(final.headers.get('location')).toMatch(/sig=/);
 

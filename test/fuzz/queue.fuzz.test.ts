@@ -4,6 +4,7 @@ import * as fc from 'fast-check';
 
 import { accountKeyOf, type QueueFuzzMessage, queueMessagesArb, strictBase64 } from '../support/fuzzArbitraries';
 import { startTestHost, type TestHost } from '../support/localHost';
+import { waitFor } from '../support/waitFor';
 
 /**
  * Raw messages on the job queue (GitHub issue 4): random text that is not base64, base64 of random
@@ -103,13 +104,16 @@ test('arbitrary queue messages: no crash, no job out of thin air, undecodable on
   });
   expect(res.status).toBe(202);
   const location = res.headers.get('location')!;
-  let final: Response;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    final = await fetch(location, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-    if (final.status !== 200 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  // 200 while the job is unfinished; then a 302 to the result (or an error when it failed).
+  const final = await waitFor(
+    'the job to finish',
+    async () => {
+      const r = await fetch(location, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+      return r.status !== 200 && r;
+    },
+    20_000,
+    250,
+  );
   expect(final.status).toBe(302);
   expect(isAlive()).toBe(true);
 
