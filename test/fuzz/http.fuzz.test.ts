@@ -3,6 +3,7 @@ import * as fc from 'fast-check';
 import { preferredWaitSeconds } from '../../src/http/prefer';
 import {
   accountKeyOf,
+  firstAnswerNot200,
   type FuzzRequest,
   type FuzzResponse,
   headerOf,
@@ -17,7 +18,6 @@ import {
   send,
 } from '../support/fuzzArbitraries';
 import { startTestHost, type TestHost } from '../support/localHost';
-import { waitFor } from '../support/waitFor';
 
 /**
  * Property-based fuzzing of every HTTP endpoint of the local host (GitHub issue 4): random methods,
@@ -450,16 +450,7 @@ test('afterwards: the host never crashed, is alive, still completes a job, and n
   });
   expect(res.status).toBe(202);
   const location = res.headers.get('location')!;
-  // 200 while the job is unfinished; then a 302 to the result (or an error when it failed).
-  const final = await waitFor(
-    'the job to finish',
-    async () => {
-      const r = await fetch(location, { redirect: 'manual', signal: AbortSignal.timeout(requestTimeoutMs) });
-      return r.status !== 200 && r;
-    },
-    30_000,
-    250,
-  );
+  const final = await firstAnswerNot200(location, 30_000, requestTimeoutMs);
   expect(final.status).toBe(302);
   expect(final.headers.get('location')).toMatch(/sig=/);
 

@@ -2,9 +2,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
 import * as fc from 'fast-check';
 
-import { accountKeyOf, type QueueFuzzMessage, queueMessagesArb, strictBase64 } from '../support/fuzzArbitraries';
+import { accountKeyOf, firstAnswerNot200, type QueueFuzzMessage, queueMessagesArb, strictBase64 } from '../support/fuzzArbitraries';
 import { startTestHost, type TestHost } from '../support/localHost';
-import { waitFor } from '../support/waitFor';
 
 /**
  * Raw messages on the job queue (GitHub issue 4): random text that is not base64, base64 of random
@@ -104,16 +103,7 @@ test('arbitrary queue messages: no crash, no job out of thin air, undecodable on
   });
   expect(res.status).toBe(202);
   const location = res.headers.get('location')!;
-  // 200 while the job is unfinished; then a 302 to the result (or an error when it failed).
-  const final = await waitFor(
-    'the job to finish',
-    async () => {
-      const r = await fetch(location, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-      return r.status !== 200 && r;
-    },
-    20_000,
-    250,
-  );
+  const final = await firstAnswerNot200(location, 20_000, 10_000);
   expect(final.status).toBe(302);
   expect(isAlive()).toBe(true);
 
