@@ -21,35 +21,20 @@
  * alone on one all-distinct file (default 300 MiB) and checks its peak RSS against 200 MB.
  * Generated files are deleted at the end unless `--keep`. Figures go to README.md ("Performance").
  */
-import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 import Papa from 'papaparse';
 
 import { CsvTokenizer } from '../src/core/processors/csvParser';
 import { buildCsvReport } from '../src/core/processors/csvReport';
 import { writeBenchmarkCsv } from './datasets';
-import { loadAverage, measureInChild, type Measurement, pandas, PANDAS_MISSING } from './measure';
+import { loadAverage, measureInChild, type Measurement, pandas, PANDAS_MISSING, peakRssMB } from './measure';
 
 const CHUNK = 64 * 1024;
 const MiB = 1024 * 1024;
-
-/**
- * This process's peak RSS in MB: VmHWM of /proc/self/status, which is its own since exec. Not
- * `resourceUsage().maxRSS`: Linux carries a parent's peak over fork and exec into the child's
- * `ru_maxrss`, so a child of bench:job (whose parent holds the uploaded file) would report the
- * parent's 300 MB. Falls back to `maxRSS` where /proc is missing.
- */
-function peakRssMB(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m !== null) return Number(m[1]) / 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS / 1024;
-}
 
 /** Runs one measurement in this process (the child side). */
 async function child(what: string, file: string): Promise<Measurement> {
@@ -78,12 +63,7 @@ async function child(what: string, file: string): Promise<Measurement> {
     });
   } else throw new Error(`unknown measurement ${what}`);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { seconds, maxRssMB: peakRssMB(), rows };
-}
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
+  return { seconds, maxRssMB: peakRssMB('self'), rows };
 }
 
 async function main(): Promise<void> {
@@ -91,10 +71,13 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await child(process.argv[3] as string, process.argv[4] as string)));
     return;
   }
-  const memory = process.argv.includes('--memory');
-  const sizeMiB = arg('size', memory ? 300 : 64);
-  const runs = arg('runs', 1);
-  const keep = process.argv.includes('--keep');
+  const { values } = parseArgs({
+    options: { size: { type: 'string' }, runs: { type: 'string', default: '1' }, memory: { type: 'boolean' }, keep: { type: 'boolean' } },
+  });
+  const memory = values.memory === true;
+  const sizeMiB = Number(values.size ?? (memory ? '300' : '64'));
+  const runs = Number(values.runs);
+  const keep = values.keep === true;
   const kinds = memory ? (['distinct'] as const) : (['low', 'distinct'] as const);
   console.log(
     `csv-report benchmark: ${sizeMiB} MiB files, ${runs} run(s) each, node ${process.version}, ${new Date().toISOString()}, load average ${loadAverage()}`,

@@ -12,8 +12,12 @@ import { dirname, join } from 'node:path';
 
 import { xoroshiro128plus } from 'pure-rand';
 
-/** Deterministic uniform numbers in [0, 1): pure-rand's xoroshiro128+, one 32-bit draw per number. */
-function prng(seed: number): () => number {
+/**
+ * Deterministic uniform numbers in [0, 1) so generated files are the same on every run: pure-rand's
+ * xoroshiro128+ (the generator fast-check uses), one 32-bit draw per number. The tests use it too
+ * (test/support/datasets.ts re-exports it: test/ may import bench/, not the other way round).
+ */
+export function prng(seed: number): () => number {
   const rng = xoroshiro128plus(seed);
   return () => (rng.unsafeNext() >>> 0) / 2 ** 32;
 }

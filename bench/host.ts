@@ -5,11 +5,12 @@
  * test/support/localHost.ts.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { startAzurite } from '@async-request-reply/local-host/azurite';
 import { type HostProcess, startHostProcess } from '@async-request-reply/local-host/hostProcess';
+
+import { peakRssMB } from './measure';
 
 const repo = join(__dirname, '..', '..');
 
@@ -62,10 +63,7 @@ export async function startBenchHost({ dir, maxInputBytes, heapMB }: BenchHostOp
     baseUrl: host.baseUrl,
     process: child,
     exit: () => (child.exitCode !== null || child.signalCode !== null ? `exited with ${child.exitCode ?? child.signalCode}` : undefined),
-    peakRssMB: () => {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      return m === null ? NaN : Number(m[1]) / 1024;
-    },
+    peakRssMB: () => peakRssMB(child.pid ?? NaN),
     async stop() {
       await host.stop();
       await azurite.stop();

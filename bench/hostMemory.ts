@@ -13,6 +13,7 @@
 import { mkdtempSync, openAsBlob, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 import { createJobClient } from '../src/client/jobClient';
 import { writeBenchmarkCsv } from './datasets';
@@ -20,15 +21,17 @@ import { startBenchHost } from './host';
 
 const MiB = 1024 * 1024;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(process.argv[i + 1]);
-}
-
 async function main(): Promise<void> {
-  const jobs = arg('jobs', 12);
-  const sizeMiB = arg('size', 99);
-  const heapMB = arg('heap', 1536);
+  const { values } = parseArgs({
+    options: {
+      jobs: { type: 'string', default: '12' },
+      size: { type: 'string', default: '99' },
+      heap: { type: 'string', default: '1536' },
+    },
+  });
+  const jobs = Number(values.jobs);
+  const sizeMiB = Number(values.size);
+  const heapMB = Number(values.heap);
   const dir = mkdtempSync(join(tmpdir(), 'csv-report-host-bench-'));
   const file = join(dir, 'distinct.csv');
   await writeBenchmarkCsv(file, 'distinct', sizeMiB * MiB);

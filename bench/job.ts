@@ -16,6 +16,7 @@
 import { mkdtempSync, openAsBlob, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 import { createJobClient } from '../src/client/jobClient';
 import { writeBenchmarkCsv } from './datasets';
@@ -24,14 +25,10 @@ import { loadAverage, measureInChild, type Measurement, pandas, PANDAS_MISSING }
 
 const MiB = 1024 * 1024;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : (process.argv[i + 1] as string);
-}
-
 async function main(): Promise<void> {
-  const sizeMiB = Number(arg('size', '300'));
-  const kind = arg('kind', 'distinct');
+  const { values } = parseArgs({ options: { size: { type: 'string', default: '300' }, kind: { type: 'string', default: 'distinct' } } });
+  const sizeMiB = Number(values.size);
+  const kind = values.kind;
   if (kind !== 'distinct' && kind !== 'low') throw new Error('--kind must be distinct or low');
   const dir = mkdtempSync(join(tmpdir(), 'csv-report-job-bench-'));
   try {

@@ -1,9 +1,9 @@
 /**
- * Measurements shared by the csv-report benchmarks: one measurement of ./csvReport.ts in a child
- * process of its own (so that its peak RSS is its own), and pandas on the same file.
+ * Measurements shared by the benchmarks: one measurement of ./csvReport.ts in a child process of its
+ * own (so that its peak RSS is its own), pandas on the same file, and a process's peak RSS.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,6 +12,29 @@ export interface Measurement {
   seconds: number;
   maxRssMB: number;
   rows?: number;
+}
+
+/**
+ * Peak resident set size in MB (1 MB = 1024 kB) of process `pid`, or of this one (`'self'`): VmHWM of
+ * /proc/<pid>/status (Linux, proc(5)), which is the process's own since exec. Not
+ * `resourceUsage().maxRSS` for this process: Linux carries a parent's peak over fork and exec into the
+ * child's `ru_maxrss`, so a child of bench:job (whose parent holds the uploaded file) would report the
+ * parent's 300 MB.
+ * For `'self'`, falls back to `maxRSS` where /proc is missing or has no VmHWM. For a pid, `NaN` when the
+ * status has no VmHWM (a zombie).
+ * @throws Error (ENOENT) for a pid whose /proc status cannot be read (no /proc, or no such process)
+ */
+export function peakRssMB(pid: number | 'self'): number {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch (err) {
+    if (pid !== 'self') throw err;
+    return process.resourceUsage().maxRSS / 1024; // not Linux
+  }
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  if (m !== null) return Number(m[1]) / 1024;
+  return pid === 'self' ? process.resourceUsage().maxRSS / 1024 : NaN;
 }
 
 /**

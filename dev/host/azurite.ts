@@ -32,15 +32,24 @@ export interface Azurite {
   stop(): Promise<void>;
 }
 
-/** Connection string of the development account at the given ports. */
-export function azuriteConnectionString(blobPort: number, queuePort: number, host = '127.0.0.1'): string {
+/**
+ * Account-key connection string with explicit HTTP endpoints (`http://<host>:<port>/<account name>`,
+ * Azurite's path-style URLs) for blob and queue at the given ports: of the development account unless
+ * `account` names another (e.g. the account behind a proxy, dev/host/storageProxy.ts).
+ */
+export function azuriteConnectionString(
+  blobPort: number,
+  queuePort: number,
+  host = '127.0.0.1',
+  account: { name: string; key: string } = devAccount,
+): string {
   return (
     [
       'DefaultEndpointsProtocol=http',
-      `AccountName=${devAccount.name}`,
-      `AccountKey=${devAccount.key}`,
-      `BlobEndpoint=http://${host}:${blobPort}/${devAccount.name}`,
-      `QueueEndpoint=http://${host}:${queuePort}/${devAccount.name}`,
+      `AccountName=${account.name}`,
+      `AccountKey=${account.key}`,
+      `BlobEndpoint=http://${host}:${blobPort}/${account.name}`,
+      `QueueEndpoint=http://${host}:${queuePort}/${account.name}`,
     ].join(';') + ';'
   );
 }

@@ -16,6 +16,8 @@ import { createServer, type IncomingMessage, request as httpRequest, type Server
 import type { Socket } from 'node:net';
 import { Transform } from 'node:stream';
 
+import { azuriteConnectionString } from './azurite';
+
 /** What a storage call does, as far as the job app is concerned. */
 export type OperationKind =
   | 'record-create' // PUT <id>/status.json with If-None-Match: *
@@ -178,15 +180,7 @@ export class StorageProxy {
 
   /** Connection string whose endpoints are this proxy. */
   get connectionString(): string {
-    return (
-      [
-        'DefaultEndpointsProtocol=http',
-        `AccountName=${this.accountName}`,
-        `AccountKey=${this.accountKey}`,
-        `BlobEndpoint=http://127.0.0.1:${this.blobPort}/${this.accountName}`,
-        `QueueEndpoint=http://127.0.0.1:${this.queuePort}/${this.accountName}`,
-      ].join(';') + ';'
-    );
+    return azuriteConnectionString(this.blobPort, this.queuePort, '127.0.0.1', { name: this.accountName, key: this.accountKey });
   }
 
   /** Adds a rule (rules are checked in the order added; the first that matches applies). */

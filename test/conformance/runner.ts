@@ -9,6 +9,7 @@ import { type QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { parseTimeSpan, readHostJson } from '../../dev/host/hostJson';
 import { uniqueName } from '../support/env';
 import { startTestHost } from '../support/localHost';
+import { waitFor } from '../support/waitFor';
 import type { ScenarioGroup } from './scenarios';
 
 /**
@@ -128,21 +129,6 @@ export function groupHostJson(group: ScenarioGroup): Record<string, unknown> {
   return { version: '2.0', extensions: { queues: { ...app.extensions?.queues, ...group.queues } } };
 }
 
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  diagnostics: () => string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}:\n${diagnostics()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /**
  * The complete lines of a record file (JSON Lines). The last line may still be being written by the
  * host under test, so only lines ending in `\n` are read.
@@ -183,6 +169,7 @@ async function startWebJobs(env: Record<string, string>, record: string): Promis
             ? Promise.reject(new Error(`WebJobs host exited (${exitCode}):\n${out}`))
             : undefined,
       60_000,
+      100,
       () => out,
     );
   } catch (err) {
@@ -290,6 +277,7 @@ export async function playGroup(group: ScenarioGroup, kind: HostKind, connection
         'the function to start',
         () => (readRecords(record).some((r) => r.event === 'start' && r.id === target) ? true : undefined),
         timeoutMs,
+        100,
         diagnostics,
       );
     } else {
@@ -301,6 +289,7 @@ export async function playGroup(group: ScenarioGroup, kind: HostKind, connection
           return open === 0 && (await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined;
         },
         timeoutMs,
+        100,
         diagnostics,
       );
       // A little longer, to catch a redelivery or a late poison copy.

@@ -8,6 +8,7 @@ import { findBrowser } from '../support/browser';
 import { generatedCsv, vegaCsv } from '../support/datasets';
 import { startTestHostWithSlowInputs, type TestHost } from '../support/localHost';
 import { referenceCsvReport } from '../support/referenceCsvStats';
+import { waitFor } from '../support/waitFor';
 
 /**
  * The page served by the `ui` function, in a real headless Chromium, Chrome or Edge (playwright-core
@@ -203,11 +204,15 @@ test('Cancel stops a running job: the page says Canceled and the job reads Cance
   await page.locator('#progress-text', { hasText: /^Canceled\.$/ }).waitFor({ timeout: 15_000 });
   expect(await page.getByRole('button', { name: 'Create report' }).isEnabled()).toBe(true);
   expect(jobId).toMatch(/^[0-9a-f-]{36}$/);
-  let status = '';
-  for (let i = 0; i < 50 && status !== 'Canceled'; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 200));
-    status = ((await (await fetch(`${host.baseUrl}/api/jobs/${jobId}?onComplete=status`)).json()) as { status: string }).status;
-  }
+  const status = await waitFor(
+    'the job to end',
+    async () => {
+      const s = ((await (await fetch(`${host.baseUrl}/api/jobs/${jobId}?onComplete=status`)).json()) as { status: string }).status;
+      return s !== 'NotStarted' && s !== 'Running' && s;
+    },
+    10_000,
+    200,
+  );
   expect(status).toBe('Canceled');
   await page.close();
 }, 45_000);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { vegaCsv } from '../support/datasets';
 import { startTestHost, type TestHost } from '../support/localHost';
 import { type ReferenceCsvReport, referenceCsvReport } from '../support/referenceCsvStats';
+import { waitFor } from '../support/waitFor';
 
 /**
  * The `npm run job` CLI (dist/scripts/job.js, built by `npm run build`) as a child process against the
@@ -123,9 +124,12 @@ test('Ctrl-C (SIGINT) while the job is unfinished cancels it, then exits 130', a
   const idle = await startTestHost({ 'AzureWebJobs.processJob.Disabled': 'true', JOBS_RETRY_AFTER_SECONDS: '1' });
   try {
     const run = runCli(['csv-report', file('waiting.csv', 'a,b\n1,2\n')], idle.baseUrl);
-    const deadline = Date.now() + 20_000;
-    while (!/^NotStarted /m.test(run.stderr()) && Date.now() < deadline && run.child.exitCode === null)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor(
+      'the CLI to print NotStarted or exit',
+      () => /^NotStarted /m.test(run.stderr()) || run.child.exitCode !== null,
+      20_000,
+      50,
+    );
     expect(run.stderr()).toMatch(/^NotStarted /m);
     run.child.kill('SIGINT');
     const { code, stderr } = await run.done;

@@ -19,6 +19,7 @@ import { JobStore } from '../../src/core/jobs/jobStore';
 import { generatedCsv, vegaCsv } from '../support/datasets';
 import { startTestHostWithSlowInputs, type TestHost } from '../support/localHost';
 import { type ReferenceCsvReport, referenceCsvReport } from '../support/referenceCsvStats';
+import { waitFor } from '../support/waitFor';
 
 /**
  * The typed client (src/client) against the local host (separate process) on Azurite, plus unit-level
@@ -137,11 +138,15 @@ describe('against the local host', () => {
     });
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
     // Canceled at once when NotStarted, at the processor's next check when Running.
-    let doc = await serverStatus(host.baseUrl, job.id);
-    for (let i = 0; i < 50 && doc.status !== 'Canceled'; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      doc = await serverStatus(host.baseUrl, job.id);
-    }
+    const doc = await waitFor(
+      'the job to end',
+      async () => {
+        const d = await serverStatus(host.baseUrl, job.id);
+        return d.status !== 'NotStarted' && d.status !== 'Running' && d;
+      },
+      10_000,
+      200,
+    );
     expect(doc.status).toBe('Canceled');
     expect(doc.percentComplete).toBeLessThan(100);
     const statusUrl = await fetch(`${host.baseUrl}/api/jobs/${job.id}`);

@@ -3,6 +3,7 @@ import * as fc from 'fast-check';
 import { preferredWaitSeconds } from '../../src/http/prefer';
 import {
   accountKeyOf,
+  firstAnswerNot200,
   type FuzzRequest,
   type FuzzResponse,
   headerOf,
@@ -160,29 +161,47 @@ function excerpt(text: string, pattern: RegExp): string {
 const describeReq = (r: { method: string; target: string }) =>
   `${r.method} ${r.target.length > 300 ? `${r.target.slice(0, 300)}…` : r.target}`;
 
+/**
+ * Sends one request, once the host is alive (`request` is called then, so it reaches a restarted host),
+ * and checks the answer with {@link problemsOf} (`check`). `graceMs`: how long to watch for a crash that
+ * follows the answer.
+ * @throws Error naming `what` when no answer came, when the host died (it is restarted first), or listing the problems
+ */
+async function sendChecked(
+  what: string,
+  request: () => Promise<FuzzResponse>,
+  { graceMs, ...check }: { graceMs: number; allowNoAnswer?: boolean; method?: string },
+): Promise<FuzzResponse> {
+  await ensureAlive(what);
+  let res: FuzzResponse;
+  try {
+    res = await request();
+  } catch (err) {
+    const crashed = await restartIfDead(what, 300);
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(
+      `${what}: no answer (${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''})${crashed ? '; the host process died' : ''}`,
+      { cause: err },
+    );
+  }
+  if (await restartIfDead(what, graceMs)) throw new Error(`${what}: the host process died after answering ${res.status}`);
+  const problems = problemsOf(res, check);
+  if (problems.length) throw new Error(`${what} → ${res.status} (${res.via}):\n  ${problems.join('\n  ')}`);
+  return res;
+}
+
 /** Sends one request and checks the answer; then polls the Location of a 202 once, as a client would. */
 async function checkRequest(req: FuzzRequest): Promise<void> {
   const prefer = req.headers.find(([n]) => n.toLowerCase() === 'prefer')?.[1] ?? null;
   const waitMs = req.method.toUpperCase() === 'POST' ? (preferredWaitSeconds(prefer) ?? 0) * 1000 : 0;
-  await ensureAlive(describeReq(req));
-  let res: FuzzResponse;
-  try {
-    res = await send(host.baseUrl, req, requestTimeoutMs + waitMs);
-  } catch (err) {
-    const crashed = await restartIfDead(describeReq(req), 300);
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new Error(
-      `${describeReq(req)}: no answer (${(err as Error).message}${cause ? `: ${cause.code ?? cause.message}` : ''})${crashed ? '; the host process died' : ''}`,
-      { cause: err },
-    );
-  }
-  if (await restartIfDead(describeReq(req), 20))
-    throw new Error(`${describeReq(req)}: the host process died after answering ${res.status}`);
   // Node's HTTP server refuses a request head over 16 KiB (431) and closes the connection, which a
   // client still sending its body may see as a reset; CONNECT without a handler is closed likewise.
   const headBytes = req.method.length + req.target.length + req.headers.reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
-  const problems = problemsOf(res, { allowNoAnswer: req.method.toUpperCase() === 'CONNECT' || headBytes > 15_000, method: req.method });
-  if (problems.length) throw new Error(`${describeReq(req)} → ${res.status} (${res.via}):\n  ${problems.join('\n  ')}`);
+  const res = await sendChecked(describeReq(req), () => send(host.baseUrl, req, requestTimeoutMs + waitMs), {
+    graceMs: 20,
+    allowNoAnswer: req.method.toUpperCase() === 'CONNECT' || headBytes > 15_000,
+    method: req.method,
+  });
 
   const location = headerOf(res, 'location');
   if (res.status === 202 && location) {
@@ -350,17 +369,11 @@ test('Host header: a malformed Host is a 4xx, never a 500', async () => {
         const target = query === undefined ? path : `${path}?${query}`;
         const r = { method, target };
         const what = `${describeReq(r)} Host: ${JSON.stringify(hostHeader)}`;
-        await ensureAlive(what);
-        let res: FuzzResponse;
-        try {
-          res = await rawRequest(host.baseUrl, { method, target, headers: [['Host', hostHeader]] }, 5_000);
-        } catch (err) {
-          const crashed = await restartIfDead(what, 300);
-          throw new Error(`${what}: no answer (${(err as Error).message})${crashed ? '; the host process died' : ''}`, { cause: err });
-        }
-        if (await restartIfDead(what, 20)) throw new Error(`${describeReq(r)} Host: ${JSON.stringify(hostHeader)}: the host process died`);
-        const p = problemsOf(res, { allowNoAnswer: method.toUpperCase() === 'CONNECT', method });
-        if (p.length) throw new Error(`${describeReq(r)} Host: ${JSON.stringify(hostHeader)} → ${res.status}: ${p.join('; ')}`);
+        await sendChecked(what, () => rawRequest(host.baseUrl, { method, target, headers: [['Host', hostHeader]] }, 5_000), {
+          graceMs: 20,
+          allowNoAnswer: method.toUpperCase() === 'CONNECT',
+          method,
+        });
       },
     ),
     fcOptions<[string, string, string, string | undefined]>(60, 30_000, [
@@ -390,20 +403,11 @@ test('request-target forms (origin, absolute, authority-like `//`, asterisk): an
       const target = prefix === '*' ? '*' : prefix === '' ? path : `${prefix.replace('SELF', self())}${path}`;
       const r = { method, target };
       const body = method === 'POST' ? Buffer.from('a\n1\n') : undefined;
-      await ensureAlive(describeReq(r));
-      let res: FuzzResponse;
-      try {
-        res = await rawRequest(host.baseUrl, { method, target, headers: [['Content-Type', 'text/csv']], ...(body ? { body } : {}) }, 5_000);
-      } catch (err) {
-        const crashed = await restartIfDead(describeReq(r), 300);
-        throw new Error(`${describeReq(r)}: no answer (${(err as Error).message})${crashed ? '; the host process died' : ''}`, {
-          cause: err,
-        });
-      }
-      if (await restartIfDead(describeReq(r), 100))
-        throw new Error(`${describeReq(r)}: the host process died after answering ${res.status}`);
-      const p = problemsOf(res, { method });
-      if (p.length) throw new Error(`${describeReq(r)} → ${res.status}: ${p.join('; ')}`);
+      await sendChecked(
+        describeReq(r),
+        () => rawRequest(host.baseUrl, { method, target, headers: [['Content-Type', 'text/csv']], ...(body ? { body } : {}) }, 5_000),
+        { graceMs: 100, method },
+      );
     }),
     fcOptions<[string, string, string]>(40, 30_000, [
       ['//127.0.0.1:9', 'GET', `/api/jobs/${uuid0}`],
@@ -446,13 +450,7 @@ test('afterwards: the host never crashed, is alive, still completes a job, and n
   });
   expect(res.status).toBe(202);
   const location = res.headers.get('location')!;
-  const deadline = Date.now() + 30_000;
-  let final: Response;
-  for (;;) {
-    final = await fetch(location, { redirect: 'manual', signal: AbortSignal.timeout(requestTimeoutMs) });
-    if (final.status !== 200 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const final = await firstAnswerNot200(location, 30_000, requestTimeoutMs);
   expect(final.status).toBe(302);
   expect(final.headers.get('location')).toMatch(/sig=/);
 

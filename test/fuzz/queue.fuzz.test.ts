@@ -2,7 +2,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueClient } from '@azure/storage-queue';
 import * as fc from 'fast-check';
 
-import { accountKeyOf, type QueueFuzzMessage, queueMessagesArb, strictBase64 } from '../support/fuzzArbitraries';
+import { accountKeyOf, firstAnswerNot200, type QueueFuzzMessage, queueMessagesArb, strictBase64 } from '../support/fuzzArbitraries';
 import { startTestHost, type TestHost } from '../support/localHost';
 
 /**
@@ -103,13 +103,7 @@ test('arbitrary queue messages: no crash, no job out of thin air, undecodable on
   });
   expect(res.status).toBe(202);
   const location = res.headers.get('location')!;
-  let final: Response;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    final = await fetch(location, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-    if (final.status !== 200 || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const final = await firstAnswerNot200(location, 20_000, 10_000);
   expect(final.status).toBe(302);
   expect(isAlive()).toBe(true);
 

@@ -4,6 +4,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 
 import { storageConnectionString, uniqueName } from '../support/env';
 import { startTestHost, type TestHost } from '../support/localHost';
+import { waitFor } from '../support/waitFor';
 
 /**
  * The local host's queue trigger, against Azurite, with a fixture app whose host.json sets
@@ -25,14 +26,9 @@ function invocations(): { message: unknown; metadata: Record<string, unknown> }[
   );
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out; host output:\n${host.output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** {@link waitFor} with this file's bounds: 15 s unless told, polled every 100 ms, the host's output on a timeout. */
+function waitForHost<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+  return waitFor('the condition', probe, timeoutMs, 100, () => `host output:\n${host.output()}`);
 }
 
 async function poisonTexts(): Promise<string[]> {
@@ -55,41 +51,41 @@ afterAll(async () => {
 
 test('a base64 JSON message arrives parsed, with trigger metadata, and is deleted on success', async () => {
   const sent = await queue.sendMessage(b64(JSON.stringify({ hello: 'world' })));
-  const inv = await waitFor(() => invocations().find((i) => (i.message as { hello?: string }).hello === 'world'));
+  const inv = await waitForHost(() => invocations().find((i) => (i.message as { hello?: string }).hello === 'world'));
   expect(inv.metadata).toMatchObject({ dequeueCount: 1, id: sent.messageId });
   for (const key of ['insertionTime', 'expirationTime', 'nextVisibleTime', 'popReceipt']) expect(typeof inv.metadata[key]).toBe('string');
   expect(Date.parse(String(inv.metadata.insertionTime))).toBeLessThanOrEqual(Date.now());
-  await waitFor(async () => ((await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined));
+  await waitForHost(async () => ((await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined));
 });
 
 test('a failing message is retried up to maxDequeueCount, then copied to <queue>-poison and deleted', async () => {
   const body = b64(JSON.stringify({ fail: true, n: 1 }));
   await queue.sendMessage(body);
-  const texts = await waitFor(async () => {
+  const texts = await waitForHost(async () => {
     const t = await poisonTexts();
     return t.includes(body) ? t : undefined;
   });
   expect(texts.filter((t) => t === body)).toHaveLength(1);
   const tries = invocations().filter((i) => (i.message as { n?: number }).n === 1);
   expect(tries.map((t) => t.metadata.dequeueCount)).toEqual([1, 2]);
-  await waitFor(async () => ((await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined));
+  await waitForHost(async () => ((await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined));
 });
 
 test('a body that is not valid base64 goes straight to poison without running the function', async () => {
   const before = invocations().length;
   await queue.sendMessage('this is not base64!');
-  await waitFor(async () => ((await poisonTexts()).includes('this is not base64!') ? true : undefined));
+  await waitForHost(async () => ((await poisonTexts()).includes('this is not base64!') ? true : undefined));
   expect(invocations().length).toBe(before);
 });
 
 test('a plain-text message arrives as a string', async () => {
   await queue.sendMessage(b64('just text'));
-  const inv = await waitFor(() => invocations().find((i) => i.message === 'just text'));
+  const inv = await waitForHost(() => invocations().find((i) => i.message === 'just text'));
   expect(inv.metadata.dequeueCount).toBe(1);
 });
 
 test('a timer trigger fires on its six-field schedule with the timer object; a disabled function never runs', async () => {
-  const ticks = await waitFor(() => {
+  const ticks = await waitForHost(() => {
     const t = [...host.output().matchAll(/TICK (\{.*\})$/gm)].map(
       (m) => JSON.parse(m[1]!) as { isPastDue: boolean; scheduleStatus: { next: string } },
     );
@@ -105,8 +101,8 @@ test('the lease is renewed while a long invocation runs: the message is not deli
   // A 4 s lease renewed every 2 s, for a 9 s invocation: a 2 s lease (renewed each second) was lost
   // once when Azurite answered a renewal late on the loaded 2-core CI machine.
   await queue.sendMessage(b64(JSON.stringify({ sleepMs: 9000, n: 'slow' })));
-  await waitFor(() => invocations().find((i) => (i.message as { n?: string }).n === 'slow'));
-  await waitFor(async () => ((await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined), 20_000);
+  await waitForHost(() => invocations().find((i) => (i.message as { n?: string }).n === 'slow'));
+  await waitForHost(async () => ((await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined), 20_000);
   await new Promise((r) => setTimeout(r, 2500));
   expect(invocations().filter((i) => (i.message as { n?: string }).n === 'slow')).toHaveLength(1);
 }, 30_000);

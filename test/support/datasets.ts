@@ -1,21 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { xoroshiro128plus } from 'pure-rand';
+import { prng } from '../../bench/datasets';
 
 /** A CSV file shipped by the `vega-datasets` npm package (public datasets, BSD-3-Clause). */
 export function vegaCsv(name: string): Buffer {
   return readFileSync(join(dirname(require.resolve('vega-datasets')), '..', 'data', name));
 }
 
-/**
- * Deterministic uniform numbers in [0, 1) so generated files are the same on every run: pure-rand's
- * xoroshiro128+ (the generator fast-check uses), one 32-bit draw per number.
- */
-export function prng(seed: number): () => number {
-  const rng = xoroshiro128plus(seed);
-  return () => (rng.unsafeNext() >>> 0) / 2 ** 32;
-}
+/** The benchmarks' generator (bench/datasets.ts), for the tests' generated data. */
+export { prng };
 
 /**
  * A generated CSV of at least `minBytes` bytes with integer, number, boolean, date and string

@@ -2,6 +2,8 @@ import http from 'node:http';
 
 import * as fc from 'fast-check';
 
+import { waitFor } from './waitFor';
+
 /**
  * Arbitraries and a small HTTP client for the property-based fuzz tests (`test/fuzz`): random
  * requests against every endpoint of the local host, and raw queue messages.
@@ -865,3 +867,21 @@ export const queueMessagesArb: fc.Arbitrary<QueueFuzzMessage[]> = fc
     out.push({ kind: 'large-base64', text: b64(Uint8Array.from({ length: largeBytesLength }, () => rnd() & 0xff)) });
     return out;
   });
+
+/**
+ * Polls a job's status URL (the `Location` of a 202) without following redirects while it answers 200
+ * (the job unfinished), every 250 ms, each request bounded by `requestTimeoutMs`; resolves to the first
+ * other answer (a 302 to the result once the job succeeded).
+ * @throws Error when it still answers 200 after `timeoutMs`
+ */
+export function firstAnswerNot200(location: string, timeoutMs: number, requestTimeoutMs: number): Promise<Response> {
+  return waitFor(
+    `${location} to answer something other than 200`,
+    async () => {
+      const r = await fetch(location, { redirect: 'manual', signal: AbortSignal.timeout(requestTimeoutMs) });
+      return r.status !== 200 && r;
+    },
+    timeoutMs,
+    250,
+  );
+}

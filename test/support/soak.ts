@@ -18,8 +18,10 @@ import { JobStore } from '../../src/core/jobs/jobStore';
 import { isTerminal, type JobRecord } from '../../src/core/jobs/model';
 import { streamToString } from '../../src/core/storage';
 import { startTestHost, type TestHost } from './localHost';
+import { sleep, waitFor } from './waitFor';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** The polling helpers (./waitFor.ts), here too for the soak tests, which take their helpers from this file. */
+export { sleep, waitFor };
 
 /**
  * Distinct free TCP ports on 127.0.0.1. All listeners are held open until every port is known, so
@@ -59,26 +61,6 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-/**
- * Polls `probe` until it returns something other than undefined/false.
- * @throws naming `what` (and `detail()` when given) after `timeoutMs`
- */
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs: number,
-  intervalMs = 200,
-  detail?: () => string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${detail()}` : ''}`);
-    await sleep(intervalMs);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

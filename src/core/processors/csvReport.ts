@@ -15,7 +15,7 @@ import {
 } from '../../contract/csvReport';
 import { CsvSyntaxError, CsvTokenizer } from './csvParser';
 import { type InputLocation, type Processor, ProcessorAbortedError, ProcessorInputError, type ProgressReport } from './processor';
-import { hashNumber, hashString, hashStringPair, HyperLogLog, lastSecondHash, SpaceSaving } from './sketches';
+import { detach, hashNumber, hashString, hashStringPair, HyperLogLog, lastSecondHash, SpaceSaving } from './sketches';
 import { ValueTable } from './valueTable';
 
 /*
@@ -56,11 +56,11 @@ import { ValueTable } from './valueTable';
 /** Distinct spellings a column keeps exactly (see the module comment). */
 export const EXACT_DISTINCT_LIMIT = 65_536;
 /** Exact values kept over all columns of a job. */
-export const EXACT_BUDGET_ENTRIES = 1 << 20;
+const EXACT_BUDGET_ENTRIES = 1 << 20;
 /** UTF-16 code units of exact values kept over all columns of a job. */
-export const EXACT_BUDGET_CHARS = 1 << 24;
+const EXACT_BUDGET_CHARS = 1 << 24;
 /** Longest value kept as it is (exact sets, min/max, top); longer values are cut to this many code units. */
-export const KEPT_VALUE_CHARS = 1_000;
+const KEPT_VALUE_CHARS = 1_000;
 /** Most columns a file may have; more is a 422 (a bound on per-column memory). */
 export const MAX_COLUMNS = 1_000;
 /** Counters of the Space-Saving summary behind an estimated `top`. */
@@ -147,18 +147,8 @@ export {
 // ---------------------------------------------------------------------------------------------------
 // Small helpers
 
-/**
- * A copy of `s` that shares no memory with the chunk it was sliced from. V8 represents a slice of 13
- * or more code units as a view on its parent (a "sliced string"), which would keep a whole 64 KiB
- * chunk alive for every value kept; concatenating then slicing flattens into a fresh string.
- */
-function detach(s: string): string {
-  return s.length < 13 ? s : (s + ' ').slice(0, -1);
-}
-
-/** `s` cut to KEPT_VALUE_CHARS code units (a surrogate pair is not split), detached. */
+/** `s`, longer than KEPT_VALUE_CHARS, cut to that many code units (a surrogate pair is not split), detached. */
 function kept(s: string): string {
-  if (s.length <= KEPT_VALUE_CHARS) return detach(s);
   const c = s.charCodeAt(KEPT_VALUE_CHARS - 1);
   return detach(s.slice(0, c >= 0xd800 && c <= 0xdbff ? KEPT_VALUE_CHARS - 1 : KEPT_VALUE_CHARS));
 }

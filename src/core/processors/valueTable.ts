@@ -92,7 +92,7 @@ export class ValueTable {
 
   /**
    * Calls `f` with each entry's string, count and number, in insertion order. The strings are slices of
-   * one string of all the keys: copy one before keeping it for long (see `detach` in csvReport.ts).
+   * one string of all the keys: copy one before keeping it for long (see `detach` in sketches.ts).
    */
   forEach(f: (value: string, count: number, x: number) => void): void {
     const { codeUnits, starts, chars } = this;
