@@ -21,7 +21,7 @@
  *   function's handler called with real `HttpRequest` objects, through the same proxy;
  * - storage transactions per small job and per poll, by kind (goal ≤ 10 per job, exactly 1 per
  *   poll), and per second while idle over 30 s (goal: only the queue trigger's own polling, plus
- *   the 30 s reconciler timer's listing);
+ *   the 30 s reconciler timer's Find Blobs by Tags);
  * - a small job, POST to result reachable (302), for a client that honours `Retry-After`, after an
  *   idle pause so that the queue listener polls at its longest interval (goal ≤ 1.2 s);
  * - `Prefer: wait=10`: the answer's arrival after the job's end (`completedDateTime`) (goal ≤ 300 ms).
