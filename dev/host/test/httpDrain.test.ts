@@ -208,7 +208,7 @@ describe('early answers drain the request body (in-process HTTP host, no functio
   });
 });
 
-describe('a function that answers before reading the body (413), through the CLI and the library HTTP proxy', () => {
+describe('through the CLI and the library HTTP proxy: a function that answers before reading the body (413); pooled bodyless requests', () => {
   const appDir = join(__dirname, 'fixtures', 'http-app');
   let host: HostProcess;
   let port: number;
@@ -232,20 +232,6 @@ describe('a function that answers before reading the body (413), through the CLI
       expect(ex.closedEarly).toBe(false);
     },
   );
-});
-
-describe('bodyless requests travel on pooled connections to the library HTTP proxy', () => {
-  const appDir = join(__dirname, 'fixtures', 'http-app');
-  let host: HostProcess;
-  let port: number;
-
-  beforeAll(async () => {
-    host = await startHostProcess({ appDir, env: process.env });
-    port = Number(new URL(host.baseUrl).port);
-  }, 40_000);
-  afterAll(async () => {
-    await host?.stop();
-  });
 
   /** Sends raw `head` + `body` on a new connection (`Connection: close`) and resolves with everything received once the server closes it. */
   const raw = (head: string, body: string) =>
@@ -258,7 +244,7 @@ describe('bodyless requests travel on pooled connections to the library HTTP pro
       socket.on('close', () => resolve(received));
     });
 
-  test('a GET that announces a body it sends (drained, not forwarded) leaves the pooled connection usable', async () => {
+  test('a GET that announces a body it sends (drained, not forwarded) leaves the pooled proxy connection usable', async () => {
     // A forwarded Content-Length with no body after it would leave the library's server waiting for
     // those bytes on the pooled connection, and the next GET that reuses it would never be answered.
     const head = 'GET /api/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\n';
