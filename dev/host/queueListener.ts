@@ -94,11 +94,13 @@ export function startQueueListener(opts: QueueListenerOptions): QueueListener {
       if (decoded === undefined) return poison(msg, popReceipt, 'body is not valid base64');
       text = decoded;
     }
-    let renewing = false;
+    // The renewal in flight, if any. Each renewal gives the message a new pop receipt, so the delete
+    // or release after the function waits for it (as the extension stops its visibility timer before
+    // completing the message): with the old receipt it would fail, and the message come back.
+    let renewal: Promise<void> | undefined;
     const renew = setInterval(() => {
-      if (renewing) return;
-      renewing = true;
-      queue
+      if (renewal) return;
+      renewal = queue
         .updateMessage(msg.messageId, popReceipt, undefined, Math.ceil(leaseMs / 1000))
         .then((r) => {
           popReceipt = r.popReceipt ?? popReceipt;
@@ -106,7 +108,7 @@ export function startQueueListener(opts: QueueListenerOptions): QueueListener {
         })
         .catch((err: unknown) => log(`Lease renewal of ${msg.messageId} failed: ${(err as Error).message}`))
         .finally(() => {
-          renewing = false;
+          renewal = undefined;
         });
     }, leaseMs / 2);
     const md = (v: unknown): RpcTypedData => ({ json: JSON.stringify(v) });
@@ -130,6 +132,7 @@ export function startQueueListener(opts: QueueListenerOptions): QueueListener {
       failed = err ?? new Error('Function failed');
     } finally {
       clearInterval(renew);
+      await renewal;
     }
     if (failed === undefined) {
       await queue.deleteMessage(msg.messageId, popReceipt);

@@ -40,11 +40,18 @@ export type OperationKind =
 
 /**
  * A fault. `delayMs` holds the request that long before forwarding it (the write lands late even if
- * the caller gave up); `bytesPerSecond` passes the answer's body on at that rate at most (a slow
+ * the caller gave up); `answerDelayMs` forwards it at once and holds storage's answer that long (the
+ * write has landed while its caller still waits); `bytesPerSecond` passes the answer's body on at that rate at most (a slow
  * download: a job reading its input this way lasts at least size / rate seconds, however fast the
  * machine).
  */
-export type Fault = { delayMs: number } | { bytesPerSecond: number } | { status: 500 | 503 } | { reset: true } | { loseAnswer: true };
+export type Fault =
+  | { delayMs: number }
+  | { answerDelayMs: number }
+  | { bytesPerSecond: number }
+  | { status: 500 | 503 }
+  | { reset: true }
+  | { loseAnswer: true };
 
 /**
  * A transform that passes bytes on at `bytesPerSecond` at most: each chunk is split into pieces of
@@ -135,13 +142,15 @@ export function classify(service: 'blob' | 'queue', method: string, url: string,
 const describe = (f: Fault) =>
   'delayMs' in f
     ? `delay ${f.delayMs}ms`
-    : 'bytesPerSecond' in f
-      ? `throttle ${f.bytesPerSecond} B/s`
-      : 'status' in f
-        ? `fail ${f.status}`
-        : 'reset' in f
-          ? 'reset'
-          : 'lose answer';
+    : 'answerDelayMs' in f
+      ? `delay the answer ${f.answerDelayMs}ms`
+      : 'bytesPerSecond' in f
+        ? `throttle ${f.bytesPerSecond} B/s`
+        : 'status' in f
+          ? `fail ${f.status}`
+          : 'reset' in f
+            ? 'reset'
+            : 'lose answer';
 
 /** A running proxy pair (blob + queue) in front of one Azurite. */
 export class StorageProxy {
@@ -291,19 +300,25 @@ export class StorageProxy {
           tail = text.slice(1 - '<QueueMessage>'.length);
         });
       }
-      const loseAnswer = (fault && 'loseAnswer' in fault) || this.down; // (storage went down meanwhile)
-      if (loseAnswer || clientGone) {
-        up.resume();
-        up.once('end', () => req.socket.destroy());
-        return;
-      }
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      // Storage gone mid-answer (stopped, killed): the caller's connection breaks too, as it would.
-      up.once('close', () => {
-        if (!up.complete) req.socket.destroy();
-      });
-      if (fault && 'bytesPerSecond' in fault) up.pipe(throttle(fault.bytesPerSecond)).pipe(res);
-      else up.pipe(res);
+      const pass = () => {
+        const loseAnswer = (fault && 'loseAnswer' in fault) || this.down; // (storage went down meanwhile)
+        if (loseAnswer || clientGone) {
+          up.resume();
+          up.once('end', () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        // Storage gone mid-answer (stopped, killed): the caller's connection breaks too, as it would.
+        up.once('close', () => {
+          if (!up.complete) req.socket.destroy();
+        });
+        if (fault && 'bytesPerSecond' in fault) up.pipe(throttle(fault.bytesPerSecond)).pipe(res);
+        else up.pipe(res);
+      };
+      if (fault && 'answerDelayMs' in fault) {
+        up.pause(); // (held, counting listener included, until the answer is passed on)
+        setTimeout(pass, fault.answerDelayMs);
+      } else pass();
     });
     upstream.on('error', () => req.socket.destroy());
     upstream.end(body);
