@@ -213,7 +213,8 @@ export async function startHttpHost(opts: HttpHostOptions): Promise<HttpHost> {
       proxyReq.on('error', reject);
     });
     proxied.catch(() => undefined);
-    // A body nobody reads makes the library's proxy reset the connection before the answer is read back.
+    // A bodyless request's own body, if any, is drained here, not forwarded: a body nobody reads makes
+    // the library's proxy reset the connection before the answer is read back.
     if (bodyless) {
       req.resume();
       proxyReq.end();

@@ -10,6 +10,7 @@ import { streamToString } from '../../src/core/storage';
 import { createServices } from '../../src/services';
 import { generatedCsv } from '../support/datasets';
 import { isolatedConfig, isolatedSettings, storageConnectionString } from '../support/env';
+import { waitFor } from '../support/waitFor';
 
 /**
  * The job runner against Azurite: results, idempotency under redelivery and races, input errors,
@@ -132,13 +133,11 @@ test('a running job whose progress write hangs (record writes delayed 8 s) notic
       body: Readable.from([Buffer.from(generatedCsv(1_000_000))]),
     });
     const run = slow.runner.run(message(job.id), log);
-    for (let i = 0; i < 500 && (await direct.store.records.get(job.id))!.job.status !== 'Running'; i++)
-      await new Promise((r) => setTimeout(r, 10));
+    await waitFor('the job Running', async () => (await direct.store.records.get(job.id))!.job.status === 'Running', 5000, 10);
     // The next record write (the first progress report, about 1 s into the run) hangs for 8 s.
     proxy.inject({ kind: 'record-update', fault: { delayMs }, times: 1, ...only });
     const hanging = () => proxy.seen('record-update').find((c) => c.fault && c.path.includes(job.id));
-    for (let i = 0; i < 500 && !hanging(); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(hanging()).toBeDefined();
+    await waitFor('the progress write held by the proxy', hanging, 5000, 10);
 
     const requested = Date.now();
     await direct.jobs.cancel(job.id);
@@ -150,7 +149,7 @@ test('a running job whose progress write hangs (record writes delayed 8 s) notic
     expect((await direct.store.records.get(job.id))!.job).toMatchObject({ status: 'Canceled', error: { status: 409 } });
 
     // The aborted write still lands, late: conditional on the ETag it was computed from, it changes nothing.
-    for (let i = 0; i < 1200 && hanging()!.status === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor('the held write answered', () => hanging()!.status !== undefined, 12_000, 10);
     expect(hanging()!.status).toBe(412);
     expect((await direct.store.records.get(job.id))!.job.status).toBe('Canceled');
   } finally {

@@ -5,7 +5,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 
 import { storageConnectionString, uniqueName } from '../support/env';
 import { startTestHost, type TestHost } from '../support/localHost';
-import { waitFor } from '../support/waitFor';
+import { sleep, waitFor } from '../support/waitFor';
 
 /**
  * The local host's queue trigger, against Azurite, with a fixture app whose host.json sets
@@ -91,7 +91,7 @@ test('a lease renewal still on its way when the function ends: the delete waits 
     );
     expect(proxy.seen('message-update').filter((c) => c.fault)).toHaveLength(1);
     // Past the renewed lease's end (about 6 s after the first delivery): no second delivery.
-    await new Promise((r) => setTimeout(r, 5000));
+    await sleep(5000);
     expect([...h.output().matchAll(/INVOKED \{"message":\{"sleepMs":2500,"n":"race"\}/g)]).toHaveLength(1);
     expect(proxy.seen('message-delete').map((c) => c.status)).toEqual([204]);
   } finally {
@@ -146,6 +146,6 @@ test('the lease is renewed while a long invocation runs: the message is not deli
   await queue.sendMessage(b64(JSON.stringify({ sleepMs: 9000, n: 'slow' })));
   await waitForHost(() => invocations().find((i) => (i.message as { n?: string }).n === 'slow'));
   await waitForHost(async () => ((await queue.getProperties()).approximateMessagesCount === 0 ? true : undefined), 20_000);
-  await new Promise((r) => setTimeout(r, 2500));
+  await sleep(2500);
   expect(invocations().filter((i) => (i.message as { n?: string }).n === 'slow')).toHaveLength(1);
 }, 30_000);
